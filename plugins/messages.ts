@@ -1,0 +1,32 @@
+import fp from 'fastify-plugin'
+import { MessageStore } from '../src/chat/message-store.js'
+import { messageEventBody } from '../src/chat/wire.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    messageStore: MessageStore
+  }
+}
+
+export default fp(async (app) => {
+  const store = new MessageStore(app.db, {
+    // Runs only after the message's transaction committed: persist before broadcast.
+    onStored: (stored) => {
+      const { row, input } = stored
+      app.log.info({ messageId: row.id, roomId: row.roomId, senderId: row.senderId, type: row.messageType, size: row.content?.length ?? 0 }, 'message stored')
+      const frame = JSON.stringify({ command: 'user_message', ...messageEventBody(row, input.sender, stored.room) })
+      void app.broker.publish({
+        type: 'deliver',
+        userIds: stored.recipients,
+        frame,
+        ...(input.origin !== undefined && { exceptConnection: input.origin }),
+        roomId: row.roomId,
+        seq: row.seq
+      })
+    },
+    onError: (error, size) => { app.log.error({ err: error, batchSize: size }, 'message store failed') }
+  })
+  app.decorate('messageStore', store)
+  // In-flight stores finish before the database closes (this hook runs before the db plugin's).
+  app.addHook('onClose', async () => { await store.drain() })
+}, { name: 'messages', dependencies: ['db', 'broker'] })

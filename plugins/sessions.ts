@@ -1,0 +1,66 @@
+import fp from 'fastify-plugin'
+import { SessionRegistry } from '../src/sessions/registry.js'
+import type { Connection } from '../src/sessions/connection.js'
+import { CloseCodes } from '../src/protocol/close-codes.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessions: SessionRegistry
+    /** Tells a connection that a newer login of the same device took over, and closes it with 4002. */
+    endReplacedSession: (conn: Connection) => void
+  }
+}
+
+const SESSION_REPLACED = JSON.stringify({ command: 'session_replaced' })
+
+export default fp(async (app) => {
+  const { config, broker } = app
+  const sessions = new SessionRegistry()
+  app.decorate('sessions', sessions)
+
+  const endReplacedSession = (conn: Connection) => {
+    app.log.info({ userId: conn.session?.userId, uuid: conn.session?.uuid, connectionId: conn.id }, 'session replaced')
+    conn.send(SESSION_REPLACED)
+    conn.close(CloseCodes.SESSION_REPLACED, 'Session replaced')
+  }
+  app.decorate('endReplacedSession', endReplacedSession)
+
+  broker.subscribe((event) => {
+    if (event.type === 'deliver') {
+      sessions.deliver(event.userIds, event.frame, event.exceptConnection)
+    } else {
+      const holder = sessions.device(event.userId, event.uuid)
+      if (holder !== undefined && holder.id !== event.connectionId) endReplacedSession(holder)
+    }
+  })
+
+  // A socket that did not answer the previous ping is gone (half-open TCP, a phone that lost signal).
+  const heartbeat = setInterval(() => {
+    for (const conn of sessions.connections) {
+      if (!conn.alive) {
+        app.log.info({ connectionId: conn.id, userId: conn.session?.userId }, 'heartbeat missed, terminating')
+        conn.socket.terminate()
+        continue
+      }
+      conn.alive = false
+      conn.socket.ping()
+    }
+  }, config.HEARTBEAT_INTERVAL_MS).unref()
+
+  const stats = setInterval(() => {
+    app.log.info({
+      connections: sessions.connections.size,
+      sessions: sessions.sessionCount,
+      users: sessions.userCount,
+      messagesIn: sessions.messagesIn,
+      framesOut: sessions.framesOut
+    }, 'connection statistics')
+    sessions.messagesIn = 0
+    sessions.framesOut = 0
+  }, config.STATS_INTERVAL_MS).unref()
+
+  app.addHook('onClose', async () => {
+    clearInterval(heartbeat)
+    clearInterval(stats)
+  })
+}, { name: 'sessions', dependencies: ['config', 'broker'] })

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify'
+
+/** How long /readyz waits for the database before calling it unreachable. */
+const READY_TIMEOUT_MS = 2000
+
+const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> => new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error('timed out')), ms)
+  promise.then(resolve, reject).finally(() => clearTimeout(timer))
+})
+
+export default async function healthRoutes (app: FastifyInstance) {
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }))
+
+  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
+    const checks = { database: 'ok', broker: 'ok' }
+    await withTimeout(app.database.ping(), READY_TIMEOUT_MS).catch(() => { checks.database = 'unreachable' })
+    await withTimeout(app.broker.ping(), READY_TIMEOUT_MS).catch(() => { checks.broker = 'unreachable' })
+    const ready = checks.database === 'ok' && checks.broker === 'ok'
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks })
+  })
+}

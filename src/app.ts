@@ -1,0 +1,67 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import websocket from '@fastify/websocket'
+import configPlugin, { loadConfig, type ConfigInput } from '../plugins/config.js'
+import dbPlugin from '../plugins/db.js'
+import authPlugin from '../plugins/auth.js'
+import brokerPlugin from '../plugins/broker.js'
+import sessionsPlugin from '../plugins/sessions.js'
+import messagesPlugin from '../plugins/messages.js'
+import wsRoute from '../routes/ws.js'
+import healthRoutes from '../routes/health.js'
+import type { Database } from './db/client.js'
+import { loggerOptions } from './logger.js'
+import { CloseCodes } from './protocol/close-codes.js'
+
+export interface BuildOptions {
+  /** Settings that win over the environment (tests). */
+  config?: ConfigInput
+  /** An open database owned by the caller; otherwise the app opens (and closes) its own. */
+  database?: Database
+  logger?: FastifyServerOptions['logger']
+}
+
+/** How long shutdown waits for commands in progress before closing the sockets anyway. */
+const SHUTDOWN_DRAIN_MS = 10_000
+
+export async function buildApp (options: BuildOptions = {}): Promise<FastifyInstance> {
+  const early = loadConfig({ ...process.env, ...options.config })
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(early.LOG_LEVEL),
+    // Clients see the real address behind a load balancer only when it is trusted to say so.
+    trustProxy: process.env.TRUST_PROXY === 'true'
+  })
+
+  // Infrastructure first: settings, database, token verification, the WebSocket server.
+  await app.register(configPlugin, { ...(options.config !== undefined && { config: options.config }) })
+  await app.register(dbPlugin, { ...(options.database !== undefined && { database: options.database }) })
+  await app.register(authPlugin)
+  await app.register(websocket, {
+    options: {
+      maxPayload: early.MAX_PAYLOAD_BYTES,
+      perMessageDeflate: false
+    },
+    preClose: async () => { await closeSockets(app) }
+  })
+  // Then the chat machinery: fan-out between nodes, the session registry, message storage.
+  await app.register(brokerPlugin)
+  await app.register(sessionsPlugin)
+  await app.register(messagesPlugin)
+  // Then the routes.
+  await app.register(healthRoutes)
+  await app.register(wsRoute)
+  return app
+}
+
+/**
+ * Graceful shutdown: refuse new commands, let the ones in progress finish (their messages stored and
+ * answered), then close every socket with 1001 so clients reconnect elsewhere with backoff.
+ */
+async function closeSockets (app: FastifyInstance): Promise<void> {
+  const { sessions } = app
+  sessions.closing = true
+  const drained = Promise.all([...sessions.connections].map((conn) => conn.drained()))
+  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS).unref())])
+  await app.messageStore.drain()
+  for (const conn of sessions.connections) conn.close(CloseCodes.SHUTTING_DOWN, 'Server shutting down')
+  await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()))
+}

@@ -1,0 +1,61 @@
+import type { MessageRow } from '../db/schema.js'
+import type { SenderProfile } from '../sessions/connection.js'
+
+/** The room header that travels with every message (`room` in the seed's frame). */
+export interface RoomHeader {
+  roomId: string
+  listingId: string | null
+  title: string | null
+}
+
+export interface WireMessage {
+  messageId: string
+  content: string | null
+  roomId: string
+  messageType: string
+  media: string | null
+  createdAt: string
+  sender: SenderProfile
+  seq: number
+  clientMessageId?: string
+  replyToMessageId?: string
+  editedAt?: string
+  deletedAt?: string
+}
+
+/**
+ * A stored message as clients see it: the seed's fields in the seed's order, then the additions.
+ * A deleted message is a tombstone: no content, no media, `deletedAt` set.
+ */
+export function toWireMessage (row: MessageRow, sender: SenderProfile): WireMessage {
+  const deleted = row.deletedAt !== null
+  const wire: WireMessage = {
+    messageId: row.id,
+    content: deleted ? null : row.content,
+    roomId: row.roomId,
+    messageType: row.messageType,
+    media: deleted ? null : row.media,
+    createdAt: row.createdAt.toISOString(),
+    sender,
+    seq: row.seq
+  }
+  if (row.clientMessageId !== null) wire.clientMessageId = row.clientMessageId
+  if (row.replyToMessageId !== null) wire.replyToMessageId = row.replyToMessageId
+  if (row.editedAt !== null) wire.editedAt = row.editedAt.toISOString()
+  if (row.deletedAt !== null) wire.deletedAt = row.deletedAt.toISOString()
+  return wire
+}
+
+export const toRoomHeader = (room: { id: string, listingId: string | null, title: string | null, listingTitle: string | null }): RoomHeader => ({
+  roomId: room.id,
+  listingId: room.listingId,
+  // A listing room usually has no title of its own: the listing's title names it.
+  title: room.title ?? room.listingTitle
+})
+
+/** The body of a `user_message` frame: the seed's `message` and `room`, plus the `syncToken` covering it. */
+export const messageEventBody = (row: MessageRow, sender: SenderProfile, room: RoomHeader) => ({
+  message: toWireMessage(row, sender),
+  room,
+  syncToken: row.changeSeq
+})

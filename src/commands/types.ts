@@ -1,0 +1,24 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { Static, TSchema } from '@sinclair/typebox'
+import type { Connection } from '../sessions/connection.js'
+
+export interface CommandContext {
+  app: FastifyInstance
+  conn: Connection
+  log: FastifyBaseLogger
+}
+
+/**
+ * What a handler answers: fields added to `{command, result: "success", requestId}`, a whole frame of
+ * its own (`{command: "pong", ...}`: it carries `command`), or nothing for fire-and-forget commands.
+ */
+export type CommandAnswer = Record<string, unknown> | undefined
+
+export interface CommandDefinition<S extends TSchema = TSchema> {
+  schema: S
+  /** False only for the commands a socket may send before logging in. */
+  requiresAuth: boolean
+  handler: (input: Static<S>, ctx: CommandContext) => Promise<CommandAnswer>
+}
+
+export const defineCommand = <S extends TSchema>(definition: CommandDefinition<S>): CommandDefinition<S> => definition

@@ -1,0 +1,58 @@
+import { Type } from '@sinclair/typebox'
+import { commandSchema, Id, idString } from '../protocol/envelope.js'
+import { fail, type FieldError } from '../protocol/errors.js'
+import { checkText, mediaProblem } from '../chat/message-rules.js'
+import { messageEventBody } from '../chat/wire.js'
+import { defineCommand } from './types.js'
+
+export const MessageType = Type.Union([Type.Literal('TEXT'), Type.Literal('IMAGE'), Type.Literal('VIDEO'), Type.Literal('FILE')])
+
+export const UserMessage = commandSchema({
+  roomId: Id,
+  messageType: MessageType,
+  content: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  media: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  replyToMessageId: Type.Optional(Id)
+})
+
+export default defineCommand({
+  schema: UserMessage,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    const { config } = app
+    const content = input.content ?? null
+    const isText = input.messageType === 'TEXT'
+    // Media is the point of IMAGE/VIDEO/FILE; a TEXT message carries none (a stray `media` is dropped).
+    const media = isText ? null : (input.media ?? null)
+    if (isText && content === null) fail('MISSING_FIELDS', [{ path: '/content', message: 'is required for TEXT messages' }])
+    if (!isText && (media === null || media === '')) fail('MISSING_FIELDS', [{ path: '/media', message: `is required for ${input.messageType} messages` }])
+
+    const errors: FieldError[] = []
+    if (content !== null) {
+      if (isText && content.trim() === '') errors.push({ path: '/content', message: 'must not be empty' })
+      else checkText('/content', content, config.MAX_MESSAGE_CHARS, errors)
+    }
+    const mediaError = media === null ? undefined : mediaProblem(media, config.NODE_ENV === 'production')
+    if (mediaError !== undefined) errors.push({ path: '/media', message: mediaError })
+    if (errors.length > 0) fail('INVALID_FORMAT', errors)
+
+    const session = conn.session!
+    app.sessions.messagesIn++
+    const result = await app.messageStore.submit({
+      roomId: idString(input.roomId),
+      sender: session.profile,
+      content: content === '' && !isText ? null : content,
+      messageType: input.messageType,
+      media,
+      clientMessageId: input.clientMessageId ?? null,
+      replyToMessageId: input.replyToMessageId === undefined ? null : idString(input.replyToMessageId),
+      origin: conn.id
+    })
+    if (!result.ok) {
+      if (result.code === 'INTERNAL') throw result.error
+      return fail(result.code)
+    }
+    return messageEventBody(result.row, session.profile, result.room)
+  }
+})

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import { ValueErrorType } from '@sinclair/typebox/errors'
+import type { TSchema } from '@sinclair/typebox'
+import type { CommandDefinition } from '../commands/types.js'
+import type { Connection } from '../sessions/connection.js'
+import { isTransientDbError } from '../db/errors.js'
+import { CommandFailure, type FailureCode, type FieldError } from './errors.js'
+import { failureFrame, successFrame } from './answers.js'
+
+/** At most this many field problems are listed in `errors`. */
+const MAX_LISTED_ERRORS = 10
+
+interface CompiledCommand {
+  definition: CommandDefinition
+  check: TypeCheck<TSchema>
+}
+
+export interface FrameOutcome {
+  /** The answer to send back, if the command has one. */
+  answer?: string
+  command?: string
+  failure?: FailureCode
+}
+
+const isRequestId = (value: unknown): value is string =>
+  typeof value === 'string' && value.length >= 1 && value.length <= 64
+
+/**
+ * Turns one incoming frame into one answer: parse → envelope → handler table → auth → compiled schema
+ * → handler. Every failure becomes the protocol's answer; nothing thrown escapes.
+ */
+export function createDispatcher (app: FastifyInstance, table: Record<string, CommandDefinition>) {
+  // Validators are compiled once, at start-up.
+  const compiled = new Map<string, CompiledCommand>()
+  for (const [name, definition] of Object.entries(table)) {
+    compiled.set(name, { definition, check: TypeCompiler.Compile(definition.schema) })
+  }
+
+  return async function dispatch (conn: Connection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Promise<FrameOutcome> {
+    if (isBinary) return { answer: failureFrame(undefined, 'INVALID_FORMAT', undefined), failure: 'INVALID_FORMAT' }
+    let frame: unknown
+    try {
+      frame = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'))
+    } catch {
+      return { answer: failureFrame(undefined, 'INVALID_FORMAT', undefined), failure: 'INVALID_FORMAT' }
+    }
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+      return { answer: failureFrame(undefined, 'INVALID_FORMAT', undefined), failure: 'INVALID_FORMAT' }
+    }
+    const request = frame as Record<string, unknown>
+    const requestId = isRequestId(request.requestId) ? request.requestId : undefined
+    const name = request.command
+    if (typeof name !== 'string') {
+      return { answer: failureFrame(undefined, 'INVALID_FORMAT', requestId), failure: 'INVALID_FORMAT' }
+    }
+    const entry = compiled.get(name)
+    const fail = (code: FailureCode, errors?: FieldError[], errorId?: string): FrameOutcome =>
+      ({ answer: failureFrame(name, code, requestId, { errors, errorId }), command: name, failure: code })
+    if (entry === undefined) return fail('UNKNOWN_COMMAND')
+    if (entry.definition.requiresAuth && conn.session === undefined) return fail('NOT_AUTHENTICATED')
+    if (app.sessions.closing) return fail('UNAVAILABLE')
+    if (!entry.check.Check(request)) {
+      const { code, errors } = describeErrors(entry.check, request)
+      return fail(code, errors)
+    }
+    try {
+      const body = await entry.definition.handler(request, { app, conn, log: app.log })
+      return { command: name, ...(body !== undefined && { answer: successFrame(name, requestId, body) }) }
+    } catch (error) {
+      if (error instanceof CommandFailure) return fail(error.code, error.errors)
+      if (isTransientDbError(error)) {
+        app.log.warn({ err: error, command: name, connectionId: conn.id }, 'database unavailable')
+        return fail('UNAVAILABLE')
+      }
+      const errorId = randomUUID()
+      app.log.error({ err: error, errorId, command: name, connectionId: conn.id }, 'command failed unexpectedly')
+      return fail('INTERNAL', undefined, errorId)
+    }
+  }
+}
+
+/** Lists what is wrong, one entry per field; a missing required field makes it MISSING_FIELDS. */
+function describeErrors (check: TypeCheck<TSchema>, value: unknown): { code: FailureCode, errors: FieldError[] } {
+  const byPath = new Map<string, { message: string, missing: boolean }>()
+  let count = 0
+  for (const error of check.Errors(value)) {
+    if (++count > 100) break
+    const missing = error.type === ValueErrorType.ObjectRequiredProperty
+    const known = byPath.get(error.path)
+    if (known === undefined) byPath.set(error.path, { message: missing ? 'is required' : error.message, missing })
+    else if (missing && !known.missing) byPath.set(error.path, { message: 'is required', missing })
+  }
+  const all = [...byPath].map(([path, { message, missing }]) => ({ path, message, missing }))
+  const missing = all.filter((entry) => entry.missing)
+  const listed = (missing.length > 0 ? missing : all).slice(0, MAX_LISTED_ERRORS).map(({ path, message }) => ({ path, message }))
+  return { code: missing.length > 0 ? 'MISSING_FIELDS' : 'INVALID_FORMAT', errors: listed }
+}

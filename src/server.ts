@@ -1,0 +1,33 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import { isEmpty, seedDemoData } from './chat/demo.js'
+import { mintToken } from './auth/mint-token.js'
+
+const app = await buildApp()
+const { config } = app
+
+if (config.DEMO_SEED && config.NODE_ENV !== 'production' && await isEmpty(app.db)) {
+  await seedDemoData(app.db)
+  app.log.info('empty database: demo data written (users 4, 14, 15, 16; listing 123; room 1)')
+}
+
+closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
+  if (err !== undefined) app.log.error({ err }, 'closing after an uncaught error')
+  else app.log.info({ signal }, 'shutting down')
+  await app.close()
+})
+
+await app.listen({ port: config.PORT, host: config.HOST })
+
+if (config.NODE_ENV !== 'production' && config.JWT_PUBLIC_KEY === undefined) {
+  // Ready-to-paste lines for trying the server with wscat (development only: fresh tokens, valid 12 h).
+  const url = `ws://localhost:${config.PORT}/ws`
+  const lines = [
+    'Try it with wscat:',
+    `  wscat -c ${url}`,
+    ...[['4', 'device-1'], ['14', 'device-2']].map(([userId, uuid]) =>
+      `  ${JSON.stringify({ command: 'user_login', userId: Number(userId), token: mintToken(config, userId!, '12h'), uuid })}`),
+    `  ${JSON.stringify({ command: 'user_message', content: 'Xin chào', messageType: 'TEXT', roomId: 1 })}`
+  ]
+  process.stdout.write(`\n${lines.join('\n')}\n\n`)
+}

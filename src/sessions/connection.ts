@@ -1,0 +1,87 @@
+import type { WebSocket } from 'ws'
+import { CloseCodes } from '../protocol/close-codes.js'
+
+/** The public profile of a logged-in user, as it appears in `sender` objects. */
+export interface SenderProfile {
+  userId: string
+  fullname: string
+  avatar: string | null
+  primaryRole: string
+}
+
+export interface SessionInfo {
+  userId: string
+  uuid: string
+  profile: SenderProfile
+  /** Token expiry, milliseconds since the epoch. */
+  expiresAt: number
+}
+
+/**
+ * One WebSocket connection and what the server knows of it. Commands on it run one after another
+ * (`enqueue`), so answers leave in the order the frames arrived.
+ */
+export class Connection {
+  readonly id: string
+  readonly socket: WebSocket
+  readonly remoteAddress: string
+  readonly openedAt = Date.now()
+  session: SessionInfo | undefined
+  /** Set on every pong; cleared when a ping goes out. A ping that finds it clear means the peer is gone. */
+  alive = true
+  closed = false
+  failedLogins = 0
+  authTimer: NodeJS.Timeout | undefined
+  expiryTimer: NodeJS.Timeout | undefined
+  private tail: Promise<void> = Promise.resolve()
+  private pending = 0
+  private readonly maxBufferedBytes: number
+
+  constructor (id: string, socket: WebSocket, remoteAddress: string, maxBufferedBytes: number) {
+    this.id = id
+    this.socket = socket
+    this.remoteAddress = remoteAddress
+    this.maxBufferedBytes = maxBufferedBytes
+  }
+
+  /** Runs `task` after every task queued before it; errors are the task's own business. */
+  enqueue (task: () => Promise<void>): Promise<void> {
+    this.pending++
+    this.tail = this.tail.then(task).finally(() => { this.pending-- })
+    return this.tail
+  }
+
+  /** Resolves once every queued command has finished (graceful shutdown). */
+  async drained (): Promise<void> {
+    while (this.pending > 0) await this.tail
+  }
+
+  /**
+   * Sends an already serialized frame. A peer that does not read (its send buffer passes the limit) is
+   * closed with 4030 instead of letting the server's memory grow; the others are not slowed down.
+   */
+  send (frame: string): void {
+    if (this.closed || this.socket.readyState !== 1) return
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      this.close(CloseCodes.TOO_SLOW, 'Too slow to read')
+      return
+    }
+    this.socket.send(frame)
+  }
+
+  close (code: number, reason = ''): void {
+    if (this.closed) return
+    this.closed = true
+    this.clearTimers()
+    this.socket.close(code, reason)
+    // A peer that never answers the close handshake must not keep the socket (and its memory) forever.
+    setTimeout(() => { if (this.socket.readyState !== 3) this.socket.terminate() }, 5_000).unref()
+  }
+
+  clearTimers (): void {
+    clearTimeout(this.authTimer)
+    clearTimeout(this.expiryTimer)
+    this.authTimer = undefined
+    this.expiryTimer = undefined
+  }
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify'
+import { CloseCodes } from '../protocol/close-codes.js'
+import type { Connection, SessionInfo } from './connection.js'
+
+/** setTimeout cannot wait longer than 2^31-1 ms; a longer expiry is reached in several steps. */
+const MAX_TIMER_MS = 2_147_483_647
+const SESSION_EXPIRED = JSON.stringify({ command: 'session_expired' })
+
+/** Makes `conn` the session of (userId, uuid), taking over any older connection of that device. */
+export async function startSession (app: FastifyInstance, conn: Connection, info: SessionInfo): Promise<void> {
+  const previous = conn.session
+  if (previous !== undefined && previous.uuid !== info.uuid) app.sessions.remove(conn, { keepConnection: true })
+  conn.session = info
+  clearTimeout(conn.authTimer)
+  conn.authTimer = undefined
+  scheduleExpiry(app, conn)
+  if (previous !== undefined && previous.uuid === info.uuid) {
+    app.log.info({ userId: info.userId, uuid: info.uuid, connectionId: conn.id }, 'token refreshed')
+    return
+  }
+  const replaced = app.sessions.register(conn, info.userId, info.uuid)
+  if (replaced !== undefined) app.endReplacedSession(replaced)
+  app.log.info({ userId: info.userId, uuid: info.uuid, connectionId: conn.id }, 'login succeeded')
+  // Other nodes close their connection of this device, if they hold one.
+  await app.broker.publish({ type: 'takeover', userId: info.userId, uuid: info.uuid, connectionId: conn.id })
+}
+
+/** Closes the connection with 4003 when its token expires, unless a refresh moved the expiry first. */
+export function scheduleExpiry (app: FastifyInstance, conn: Connection): void {
+  clearTimeout(conn.expiryTimer)
+  const session = conn.session
+  if (session === undefined) return
+  const deadline = session.expiresAt + app.config.JWT_CLOCK_TOLERANCE_S * 1000
+  const wait = Math.max(0, Math.min(deadline - Date.now(), MAX_TIMER_MS))
+  conn.expiryTimer = setTimeout(() => {
+    if (conn.session === undefined || conn.closed) return
+    if (Date.now() < conn.session.expiresAt + app.config.JWT_CLOCK_TOLERANCE_S * 1000) {
+      scheduleExpiry(app, conn)
+      return
+    }
+    app.log.info({ userId: conn.session.userId, uuid: conn.session.uuid, connectionId: conn.id }, 'session expired')
+    conn.send(SESSION_EXPIRED)
+    conn.close(CloseCodes.SESSION_EXPIRED, 'Session expired')
+  }, wait)
+  conn.expiryTimer.unref()
+}
