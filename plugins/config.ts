@@ -35,6 +35,7 @@ export const ConfigSchema = Type.Object({
   MAX_PAYLOAD_BYTES: Int(65_536, 1024),
   MAX_BUFFERED_BYTES: Int(1_048_576, 1024),
   EDIT_WINDOW_MS: Int(15 * 60_000),
+  CLOSE_GRACE_MS: Int(2000),
   DEMO_SEED: Bool(true)
 })
 export type Config = Static<typeof ConfigSchema>

@@ -62,6 +62,13 @@ async function closeSockets (app: FastifyInstance): Promise<void> {
   const drained = Promise.all([...sessions.connections].map((conn) => conn.drained()))
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS).unref())])
   await app.messageStore.drain()
+  const sockets = [...sessions.connections].map((conn) => conn.socket)
   for (const conn of sessions.connections) conn.close(CloseCodes.SHUTTING_DOWN, 'Server shutting down')
+  // Peers normally answer the close handshake at once; the ones that do not are cut after a short grace.
+  const deadline = Date.now() + app.config.CLOSE_GRACE_MS
+  while (Date.now() < deadline && sockets.some((socket) => socket.readyState !== socket.CLOSED)) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  for (const socket of sockets) socket.terminate()
   await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()))
 }
