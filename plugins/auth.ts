@@ -52,7 +52,8 @@ export default fp(async (app) => {
       ...(config.JWT_ISSUER !== undefined && { allowedIss: config.JWT_ISSUER }),
       ...(config.JWT_AUDIENCE !== undefined && { allowedAud: config.JWT_AUDIENCE }),
       clockTolerance: config.JWT_CLOCK_TOLERANCE_S * 1000,
-      requiredClaims: ['exp']
+      // A configured issuer or audience must be present, not merely right when present.
+      requiredClaims: ['exp', ...(config.JWT_ISSUER !== undefined ? ['iss'] : []), ...(config.JWT_AUDIENCE !== undefined ? ['aud'] : [])]
     }
   })
 

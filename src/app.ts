@@ -37,7 +37,12 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
   await app.register(authPlugin)
   await app.register(websocket, {
     options: {
+      // Limits on what one peer can make the server hold (docs/security.md): a frame over maxPayload
+      // closes with 1009; a message split into more than MAX_FRAGMENTS fragments, or a flood of tiny
+      // chunks, closes with 1008 (memory held by fragment wrappers, GHSA-96hv-2xvq-fx4p).
       maxPayload: early.MAX_PAYLOAD_BYTES,
+      maxFragments: early.MAX_FRAGMENTS,
+      maxBufferedChunks: early.MAX_FRAGMENTS * 16,
       perMessageDeflate: false
     },
     preClose: async () => { await closeSockets(app) }

@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws'
 import { CloseCodes } from '../protocol/close-codes.js'
+import { FrameBudget } from './rate-limit.js'
 
 /** The public profile of a logged-in user, as it appears in `sender` objects. */
 export interface SenderProfile {
@@ -31,14 +32,17 @@ export class Connection {
   alive = true
   closed = false
   failedLogins = 0
+  /** How many frames it may still send (rate limit). */
+  readonly budget: FrameBudget
   authTimer: NodeJS.Timeout | undefined
   expiryTimer: NodeJS.Timeout | undefined
   private tail: Promise<void> = Promise.resolve()
   private pending = 0
   private readonly maxBufferedBytes: number
 
-  constructor (id: string, socket: WebSocket, remoteAddress: string, maxBufferedBytes: number) {
+  constructor (id: string, socket: WebSocket, remoteAddress: string, maxBufferedBytes: number, budget = new FrameBudget(10, 30)) {
     this.id = id
+    this.budget = budget
     this.socket = socket
     this.remoteAddress = remoteAddress
     this.maxBufferedBytes = maxBufferedBytes
