@@ -33,16 +33,19 @@ export default async function wsRoute (app: FastifyInstance) {
     conn.authTimer.unref()
 
     socket.on('pong', () => { conn.alive = true })
+    let flooding = false
     socket.on('message', (data, isBinary) => {
       conn.alive = true
-      if (conn.closed) return
+      if (conn.closed || flooding) return
       // The budget is spent when the frame arrives, not when its turn comes in the queue.
       const frame = readFrame(data, isBinary)
       const admission = budget.admit(commandOf(frame) === 'typing')
       if (admission === 'drop') return
       if (admission === 'close') {
+        // Frames already queued are answered first (the refusals tell the client why), then 4029.
+        flooding = true
         log.warn({ userId: conn.session?.userId }, 'flooding past the rate limit, closing')
-        conn.close(CloseCodes.FLOODING, 'Rate limit exceeded')
+        void conn.enqueue(async () => { conn.close(CloseCodes.FLOODING, 'Rate limit exceeded') })
         return
       }
       void conn.enqueue(async () => {

@@ -82,6 +82,8 @@ export class MessageStore {
       // that its room has not been sent yet.
       for (const result of results) if (result.ok && !result.duplicate) this.onStored(result)
       batch.forEach((pending, index) => pending.resolve(results[index] ?? { ok: false, code: 'INTERNAL' }))
+      // Let sockets be read and written between batches (an embedded database never yields on its own).
+      await new Promise<void>((resolve) => setImmediate(resolve))
     }
     this.running = undefined
   }

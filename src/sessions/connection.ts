@@ -18,6 +18,8 @@ export interface SessionInfo {
   expiresAt: number
 }
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 /**
  * One WebSocket connection and what the server knows of it. Commands on it run one after another
  * (`enqueue`), so answers leave in the order the frames arrived.
@@ -48,10 +50,14 @@ export class Connection {
     this.maxBufferedBytes = maxBufferedBytes
   }
 
-  /** Runs `task` after every task queued before it; errors are the task's own business. */
+  /**
+   * Runs `task` after every task queued before it; errors are the task's own business. Each task waits
+   * for a turn of the event loop first: an embedded database answers through promises alone, and a long
+   * queue on one socket would otherwise keep every other socket from being read or written meanwhile.
+   */
   enqueue (task: () => Promise<void>): Promise<void> {
     this.pending++
-    this.tail = this.tail.then(task).finally(() => { this.pending-- })
+    this.tail = this.tail.then(nextTurn).then(task).finally(() => { this.pending-- })
     return this.tail
   }
 
