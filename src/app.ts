@@ -28,7 +28,10 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
   const app = Fastify({
     logger: options.logger ?? loggerOptions(early.LOG_LEVEL),
     // Clients see the real address behind a load balancer only when it is trusted to say so.
-    trustProxy: process.env.TRUST_PROXY === 'true'
+    trustProxy: process.env.TRUST_PROXY === 'true',
+    // A first start creates the embedded database (initdb and migrations), which on a busy machine
+    // takes longer than Fastify's default 10 s per plugin.
+    pluginTimeout: 120_000
   })
 
   // Infrastructure first: settings, database, token verification, the WebSocket server.
