@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
 import postgres from 'postgres'
+import { createSigner } from 'fast-jwt'
 import { buildApp } from '../src/app.js'
 import { openDatabase, truncateAll, type Database } from '../src/db/client.js'
 import { seedDemoData } from '../src/chat/demo.js'
@@ -76,6 +77,8 @@ export async function build (t: TestContext, database: Database, config: ConfigI
 export const tokenFor = (app: FastifyInstance, userId: string | number, expiresIn: string | number = '1h') =>
   mintToken(app.config, userId, expiresIn)
 
+// Frames are whatever JSON the server sent; tests reach into them freely and assert on the values.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = Record<string, any>
 
 /** A WebSocket client that keeps every frame it receives, for tests to take in order. */
@@ -131,6 +134,22 @@ export class TestClient {
     return this.next((received) => received.command === expected && (received.result !== undefined || expected === 'pong'), timeoutMs)
   }
 
+  /**
+   * Waits for the socket to close, at most `timeoutMs`. Unlike awaiting `closed`, this keeps the process
+   * alive meanwhile: the server's own timers are unref'd, and an injected socket holds no handle.
+   */
+  async closedWithin (timeoutMs = 3000): Promise<{ code: number, reason: string }> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`socket still open after ${timeoutMs} ms`)), timeoutMs)
+    })
+    try {
+      return await Promise.race([this.closed, timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   /** Frames received and not yet taken. */
   pending (): Frame[] {
     return [...this.frames]
@@ -156,7 +175,8 @@ export class TestClient {
 /** A client over `injectWS` (no real port). */
 export async function connect (app: FastifyInstance): Promise<TestClient> {
   let client: TestClient | undefined
-  const ws = await app.injectWS('/ws', { onInit: (socket) => { client = new TestClient(socket) } })
+  // Listening from onInit on: nothing the server sends right after the upgrade is missed.
+  const ws = await app.injectWS('/ws', {}, { onInit: (socket) => { client = new TestClient(socket) } })
   return client ?? new TestClient(ws)
 }
 
@@ -185,3 +205,26 @@ export async function loggedIn (app: FastifyInstance, userId: string | number, u
   await client.login(app, userId, uuid)
   return client
 }
+
+/** The failure answer a client expects: the contract's exact reason text and code. */
+export const failure = (command: string | undefined, reason: string, code: string, extra: Frame = {}): Frame =>
+  ({ ...(command !== undefined && { command }), result: 'failed', reason, code, ...extra })
+
+/** Signs arbitrary claims (HS256 by default) with the test secret, for tokens the minting helper will not make. */
+export function signToken (claims: Frame, options: { key?: string, expiresIn?: number } = {}): string {
+  const sign = createSigner({
+    key: options.key ?? String(TEST_CONFIG.JWT_SECRET),
+    ...(options.expiresIn !== undefined && { expiresIn: options.expiresIn })
+  })
+  return sign(claims)
+}
+
+/** A hand-made token with `alg: none` and no signature. */
+export function unsignedToken (claims: Frame): string {
+  const part = (value: Frame) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`
+}
+
+/** A demo user (id 4 or 14) sending a TEXT message to the demo room. */
+export const textMessage = (content: string, extra: Frame = {}): Frame =>
+  ({ command: 'user_message', roomId: 1, content, messageType: 'TEXT', ...extra })
