@@ -138,7 +138,7 @@ test('a request without uuid is "Missing required fields" naming the field', asy
 })
 
 test('a socket that does not log in within AUTH_TIMEOUT_MS is closed with 4001; a logged-in one stays', async (t) => {
-  const app = await build(t, db.database, { AUTH_TIMEOUT_MS: 100 })
+  const app = await build(t, db.database, { AUTH_TIMEOUT_MS: 800 })
   const idle = await connect(app)
   const member = await loggedIn(app, 4)
   assert.equal((await idle.closedWithin()).code, 4001)
