@@ -167,3 +167,13 @@ test('user_login and user_message sent back to back are answered in order', asyn
   assert.deepEqual([second.command, second.result, second.requestId], ['user_message', 'success', 'b'])
   assert.equal(second.message.content, 'ngay sau khi đăng nhập')
 })
+
+test('five failed logins on one socket close it with 4029', async (t) => {
+  const app = await build(t, db.database)
+  const client = await connect(app)
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const answer = await client.request({ command: 'user_login', userId: 4, token: `guess-${attempt}`, uuid: 'd' })
+    assert.equal(answer.code, 'INVALID_TOKEN')
+  }
+  assert.equal((await client.closedWithin()).code, 4029)
+})
