@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
 import postgres from 'postgres'
 import { buildApp } from '../src/app.js'
+import { and, eq } from 'drizzle-orm'
 import { openDatabase, truncateAll, type Database } from '../src/db/client.js'
+import { chatRooms } from '../src/db/schema.js'
 import { seedDemoData } from '../src/chat/demo.js'
 import { mintToken } from '../src/auth/mint-token.js'
 import type { ConfigInput } from '../plugins/config.js'
@@ -76,6 +78,8 @@ export async function build (t: TestContext, database: Database, config: ConfigI
 export const tokenFor = (app: FastifyInstance, userId: string | number, expiresIn: string | number = '1h') =>
   mintToken(app.config, userId, expiresIn)
 
+// Tests read received frames freely (frame.room.members[0].userId); a stricter type would only add casts.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = Record<string, any>
 
 /** A WebSocket client that keeps every frame it receives, for tests to take in order. */
@@ -153,10 +157,13 @@ export class TestClient {
   }
 }
 
+/** The frames that are not presence events (which logins in a test set off on the side). */
+export const withoutPresence = (frames: Frame[]): Frame[] => frames.filter((frame) => frame.command !== 'presence')
+
 /** A client over `injectWS` (no real port). */
 export async function connect (app: FastifyInstance): Promise<TestClient> {
   let client: TestClient | undefined
-  const ws = await app.injectWS('/ws', { onInit: (socket) => { client = new TestClient(socket) } })
+  const ws = await app.injectWS('/ws', {}, { onInit: (socket) => { client = new TestClient(socket) } })
   return client ?? new TestClient(ws)
 }
 
@@ -184,4 +191,11 @@ export async function loggedIn (app: FastifyInstance, userId: string | number, u
   const client = await connect(app)
   await client.login(app, userId, uuid)
   return client
+}
+
+/** Ids of the rooms stored for (listing 123, `buyerId`): what the database holds, not what a client was told. */
+export async function listingRooms (app: FastifyInstance, buyerId: string, listingId = '123'): Promise<string[]> {
+  const rows = await app.db.select({ id: chatRooms.id }).from(chatRooms)
+    .where(and(eq(chatRooms.listingId, listingId), eq(chatRooms.buyerId, buyerId)))
+  return rows.map((row) => row.id)
 }
