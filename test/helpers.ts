@@ -186,6 +186,13 @@ export async function connectReal (url: string, options: WebSocket.ClientOptions
   return client
 }
 
+/** A client over a real TCP socket, already logged in as `userId` on device `uuid`. */
+export async function loggedInReal (app: FastifyInstance, url: string, userId: string | number, uuid: string): Promise<TestClient> {
+  const client = await connectReal(url)
+  await client.login(app, userId, uuid)
+  return client
+}
+
 /** A client already logged in as `userId` (over injectWS). */
 export async function loggedIn (app: FastifyInstance, userId: string | number, uuid?: string): Promise<TestClient> {
   const client = await connect(app)
