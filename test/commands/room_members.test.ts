@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { users } from '../../src/db/schema.js'
 import { build, loggedIn, useDatabase, withoutPresence, type TestClient } from '../helpers.js'
 
 const db = useDatabase()
@@ -14,6 +15,8 @@ test('the owner adds a user: they and the members are told, with the room; the n
   const agentDevice = await loggedIn(app, 4)
   const newcomer = await loggedIn(app, 15)
   const ownerTablet = await loggedIn(app, 14, 'tablet')
+  await app.db.insert(users).values({ id: '20', fullname: 'Ngô Văn E' })
+  const outsider = await loggedIn(app, 20)
 
   const answer = await owner.request({ command: 'room_add_member', roomId: 1, userId: '15', requestId: 'add' })
   assert.equal(answer.result, 'success')
@@ -28,6 +31,7 @@ test('the owner adds a user: they and the members are told, with the room; the n
   await say(agentDevice, 'Chào bạn mới')
   assert.equal((await newcomer.next((f) => f.command === 'user_message')).message.content, 'Chào bạn mới')
   assert.equal((await say(newcomer, 'Chào anh')).result, 'success')
+  assert.deepEqual(withoutPresence(await outsider.settle()), [])
 })
 
 test('adding a current member changes nothing and announces nothing', async (t) => {
