@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { users } from '../../src/db/schema.js'
-import { build, loggedIn, useDatabase, withoutPresence, type TestClient } from '../helpers.js'
+import { build, connect, loggedIn, useDatabase, withoutPresence, type TestClient } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -123,4 +123,20 @@ test('room_leave: the others are told, the leaver stops receiving, and an owner 
 
   assert.deepEqual(await owner.request({ command: 'room_leave', roomId: 1 }), failed('room_leave', 'You are not a member of this room', 'NOT_A_MEMBER'))
   assert.deepEqual(await owner.request({ command: 'room_leave', roomId: 5000 }), failed('room_leave', 'Chat room not found', 'ROOM_NOT_FOUND'))
+})
+
+test('membership commands check the login and the request shape before anything else', async (t) => {
+  const app = await build(t, db.database)
+  const anonymous = await connect(app)
+  const owner = await loggedIn(app, 14)
+  const agentDevice = await loggedIn(app, 4)
+  for (const command of ['room_add_member', 'room_remove_member', 'room_leave']) {
+    assert.deepEqual(await anonymous.request({ command, roomId: 1, userId: 15 }), failed(command, 'Not authenticated', 'NOT_AUTHENTICATED'))
+    const badRoom = await owner.request({ command, roomId: 'one', userId: 15 })
+    assert.deepEqual([badRoom.code, badRoom.reason, badRoom.errors?.[0]?.path], ['INVALID_FORMAT', 'Invalid message format', '/roomId'])
+    const missing = await owner.request({ command })
+    assert.deepEqual([missing.code, missing.reason, missing.errors?.[0]?.path], ['MISSING_FIELDS', 'Missing required fields', '/roomId'])
+  }
+  assert.deepEqual(withoutPresence(await agentDevice.settle(50)), [])
+  assert.deepEqual((await owner.request({ command: 'room_add_member', roomId: 1, userId: 4 })).room.members.length, 2)
 })
