@@ -5,7 +5,9 @@ import WebSocket from 'ws'
 import postgres from 'postgres'
 import { createSigner } from 'fast-jwt'
 import { buildApp } from '../src/app.js'
+import { and, eq } from 'drizzle-orm'
 import { openDatabase, truncateAll, type Database } from '../src/db/client.js'
+import { chatRooms } from '../src/db/schema.js'
 import { seedDemoData } from '../src/chat/demo.js'
 import { mintToken } from '../src/auth/mint-token.js'
 import type { ConfigInput } from '../plugins/config.js'
@@ -172,6 +174,9 @@ export class TestClient {
   }
 }
 
+/** The frames that are not presence events (which logins in a test set off on the side). */
+export const withoutPresence = (frames: Frame[]): Frame[] => frames.filter((frame) => frame.command !== 'presence')
+
 /** A client over `injectWS` (no real port). */
 export async function connect (app: FastifyInstance): Promise<TestClient> {
   let client: TestClient | undefined
@@ -196,6 +201,13 @@ export async function connectReal (url: string, options: WebSocket.ClientOptions
     ws.once('open', () => resolve())
     ws.once('error', reject)
   })
+  return client
+}
+
+/** A client over a real TCP socket, already logged in as `userId` on device `uuid`. */
+export async function loggedInReal (app: FastifyInstance, url: string, userId: string | number, uuid: string): Promise<TestClient> {
+  const client = await connectReal(url)
+  await client.login(app, userId, uuid)
   return client
 }
 
@@ -228,3 +240,9 @@ export function unsignedToken (claims: Frame): string {
 /** A demo user (id 4 or 14) sending a TEXT message to the demo room. */
 export const textMessage = (content: string, extra: Frame = {}): Frame =>
   ({ command: 'user_message', roomId: 1, content, messageType: 'TEXT', ...extra })
+/** Ids of the rooms stored for (listing 123, `buyerId`): what the database holds, not what a client was told. */
+export async function listingRooms (app: FastifyInstance, buyerId: string, listingId = '123'): Promise<string[]> {
+  const rows = await app.db.select({ id: chatRooms.id }).from(chatRooms)
+    .where(and(eq(chatRooms.listingId, listingId), eq(chatRooms.buyerId, buyerId)))
+  return rows.map((row) => row.id)
+}
