@@ -2,9 +2,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { users } from '../../src/db/schema.js'
-import { build, connect, loggedIn, loggedInReal, listen, useDatabase, withoutPresence } from '../helpers.js'
+import { build, connect, loggedIn, loggedInReal, listen, recordPresence, useDatabase, withoutPresence } from '../helpers.js'
 
 const db = useDatabase()
+recordPresence()
 
 test('presence over real sockets: first device online, last device offline with lastSeenAt, strangers hear nothing', async (t) => {
   const app = await build(t, db.database)
