@@ -83,7 +83,8 @@ export const tokenFor = (app: FastifyInstance, userId: string | number, expiresI
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = Record<string, any>
 
-const isNotPresence = (frame: Frame): boolean => frame.command !== 'presence'
+/** A frame that is not a presence event (which logins in a test set off on the side). */
+export const notPresence = (frame: Frame): boolean => frame.command !== 'presence'
 
 /** A WebSocket client that keeps every frame it receives, for tests to take in order. */
 export class TestClient {
@@ -118,7 +119,7 @@ export class TestClient {
    * Takes the first received frame that matches, waiting up to `timeoutMs`. By default any frame but a
    * presence event: those follow every login of a room mate, so only tests about presence ask for them.
    */
-  async next (match: (frame: Frame) => boolean = isNotPresence, timeoutMs = 3000): Promise<Frame> {
+  async next (match: (frame: Frame) => boolean = notPresence, timeoutMs = 3000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const index = this.frames.findIndex(match)
@@ -159,12 +160,12 @@ export class TestClient {
 
   /** Frames received and not yet taken, presence events left aside. */
   pending (): Frame[] {
-    return this.frames.filter(isNotPresence)
+    return this.frames.filter(notPresence)
   }
 
   /** Presence events received and not yet taken. */
   presence (): Frame[] {
-    return this.frames.filter((frame) => !isNotPresence(frame))
+    return this.frames.filter((frame) => !notPresence(frame))
   }
 
   /** Waits `ms` and returns what arrived meanwhile (and was not taken). */
@@ -183,6 +184,9 @@ export class TestClient {
     this.ws.close()
   }
 }
+
+/** The frames that are not presence events (which logins in a test set off on the side). */
+export const withoutPresence = (frames: Frame[]): Frame[] => frames.filter(notPresence)
 
 /** A client over `injectWS` (no real port). */
 export async function connect (app: FastifyInstance): Promise<TestClient> {
