@@ -183,11 +183,8 @@ export class TestClient {
   }
 }
 
-/** A frame that is not a presence event (which logins in a test set off on the side). */
-export const notPresence = (frame: Frame): boolean => frame.command !== 'presence'
-
 /** The frames that are not presence events (which logins in a test set off on the side). */
-export const withoutPresence = (frames: Frame[]): Frame[] => frames.filter(notPresence)
+export const withoutPresence = (frames: Frame[]): Frame[] => frames.filter((frame) => frame.command !== 'presence')
 
 /** A client over `injectWS` (no real port). */
 export async function connect (app: FastifyInstance): Promise<TestClient> {
