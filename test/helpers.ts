@@ -76,6 +76,8 @@ export async function build (t: TestContext, database: Database, config: ConfigI
 export const tokenFor = (app: FastifyInstance, userId: string | number, expiresIn: string | number = '1h') =>
   mintToken(app.config, userId, expiresIn)
 
+// Frames are arbitrary JSON that assertions reach into.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = Record<string, any>
 
 /** A WebSocket client that keeps every frame it receives, for tests to take in order. */
@@ -156,7 +158,7 @@ export class TestClient {
 /** A client over `injectWS` (no real port). */
 export async function connect (app: FastifyInstance): Promise<TestClient> {
   let client: TestClient | undefined
-  const ws = await app.injectWS('/ws', { onInit: (socket) => { client = new TestClient(socket) } })
+  const ws = await app.injectWS('/ws', {}, { onInit: (socket) => { client = new TestClient(socket) } })
   return client ?? new TestClient(ws)
 }
 
