@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq, sql } from 'drizzle-orm'
-import { build, listen, useDatabase } from '../helpers.js'
-import { realDevice, say } from '../conversation.js'
+import { build, useDatabase } from '../helpers.js'
+import { onRealSockets, say } from '../conversation.js'
 import { messages } from '../../src/db/schema.js'
 import { takeChangeOrderLock } from '../../src/chat/change-order.js'
 
@@ -10,9 +10,7 @@ const db = useDatabase()
 
 test('a change that took its syncToken first but commits later is never skipped by sync', async (t) => {
   const app = await build(t, db.database)
-  const url = await listen(app)
-  const agent = await realDevice(app, url, 4, 'agent')
-  const buyer = await realDevice(app, url, 14, 'buyer')
+  const { agent, buyer } = (await onRealSockets(app, { agent: [4, 'agent'], buyer: [14, 'buyer'] })).clients
   const early = await say(agent, 1, 'early')
   const before = (await buyer.request({ command: 'sync', since: '0' })).syncToken
 
@@ -51,10 +49,7 @@ test('a change that took its syncToken first but commits later is never skipped 
 
 test('a room\'s messages, edits and deletions reach every socket in the order they were stored', async (t) => {
   const app = await build(t, db.database)
-  const url = await listen(app)
-  const agent = await realDevice(app, url, 4, 'agent')
-  const buyer = await realDevice(app, url, 14, 'buyer')
-  const watcher = await realDevice(app, url, 14, 'watcher')
+  const { agent, buyer, watcher } = (await onRealSockets(app, { agent: [4, 'agent'], buyer: [14, 'buyer'], watcher: [14, 'watcher'] })).clients
   const first = await say(agent, 1, 'm0')
   await watcher.next((frame) => frame.command === 'user_message')
   // Both members fire without waiting: sends, edits and deletes interleave on the server.

@@ -1,21 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { TestContext } from 'node:test'
-import { build, listen, useDatabase } from '../helpers.js'
-import { realDevice } from '../conversation.js'
+import { build, useDatabase } from '../helpers.js'
+import { onRealSockets, realDevice } from '../conversation.js'
 
 const db = useDatabase()
 
-/** The app on a real port, with the agent's and the buyer's phones logged in. */
-async function agentAndBuyer (t: TestContext) {
-  const app = await build(t, db.database)
-  const url = await listen(app)
-  return { app, url, agent: await realDevice(app, url, 4, 'agent-phone'), buyer: await realDevice(app, url, 14, 'buyer-phone') }
-}
-
 test('a device that was offline syncs exactly the missed changes, once each, in change order', async (t) => {
-  const { app, url, agent, buyer } = await agentAndBuyer(t)
-  let buyerPhone = buyer
+  const app = await build(t, db.database)
+  const { url, clients } = await onRealSockets(app, { agent: [4, 'agent-phone'], buyerPhone: [14, 'buyer-phone'] })
+  const { agent } = clients
+  let { buyerPhone } = clients
 
   const kept = await agent.request({ command: 'user_message', roomId: 1, content: 'trước khi mất sóng', messageType: 'TEXT' })
   const toEdit = await agent.request({ command: 'user_message', roomId: 1, content: 'giá 5 tỷ', messageType: 'TEXT' })
@@ -54,7 +48,8 @@ test('a device that was offline syncs exactly the missed changes, once each, in 
 })
 
 test('live events carry the syncToken that covers them: a device following them needs no sync', async (t) => {
-  const { agent, buyer } = await agentAndBuyer(t)
+  const app = await build(t, db.database)
+  const { agent, buyer } = (await onRealSockets(app, { agent: [4, 'agent-phone'], buyer: [14, 'buyer-phone'] })).clients
   const sent = await agent.request({ command: 'user_message', roomId: 1, content: 'x', messageType: 'TEXT' })
   await buyer.next((frame) => frame.command === 'user_message')
   await agent.request({ command: 'message_edit', messageId: sent.message.messageId, content: 'y' })

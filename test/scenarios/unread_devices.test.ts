@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, listen, useDatabase, type TestClient } from '../helpers.js'
-import { realDevice } from '../conversation.js'
+import { build, useDatabase, type TestClient } from '../helpers.js'
+import { onRealSockets } from '../conversation.js'
 
 const db = useDatabase()
 
@@ -11,11 +11,9 @@ const unreadOf = async (client: TestClient): Promise<number> =>
 
 test('reading on one device clears the badge on the other: message_read arrives, room_list shows 0', async (t) => {
   const app = await build(t, db.database)
-  const url = await listen(app)
-  const agent = await realDevice(app, url, 4, 'agent')
-  const phone = await realDevice(app, url, 14, 'phone')
-  const laptop = await realDevice(app, url, 14, 'laptop')
-  const outsider = await realDevice(app, url, 15, 'outsider')
+  const { agent, phone, laptop, outsider } = (await onRealSockets(app, {
+    agent: [4, 'agent'], phone: [14, 'phone'], laptop: [14, 'laptop'], outsider: [15, 'outsider']
+  })).clients
 
   let last = ''
   for (const content of ['Chào chị', 'Nhà 4 tầng', 'Sổ đỏ chính chủ']) {
