@@ -3,7 +3,8 @@ import type { Db, Tx } from '../db/client.js'
 import { members, messages, type MessageRow } from '../db/schema.js'
 import { fail } from '../protocol/errors.js'
 import { takeChangeOrderLock } from './change-order.js'
-import { roomMemberIds, type MemberRole } from './membership.js'
+import { currentMemberIds } from './rooms.js'
+import type { MemberRole } from './membership.js'
 
 export interface ChangedMessage {
   row: MessageRow
@@ -37,7 +38,7 @@ export async function editMessage (db: Db, input: { messageId: string, userId: s
       .set({ content: input.content, editedAt: sql`now()`, changeSeq: sql`nextval('message_change_seq')` })
       .where(eq(messages.id, row.id))
       .returning()
-    return { row: updated!, recipients: await roomMemberIds(tx, row.roomId), changed: true }
+    return { row: updated!, recipients: await currentMemberIds(tx, row.roomId), changed: true }
   })
 }
 
@@ -56,6 +57,6 @@ export async function deleteMessage (db: Db, input: { messageId: string, userId:
       .set({ content: null, media: null, deletedAt: sql`now()`, changeSeq: sql`nextval('message_change_seq')` })
       .where(eq(messages.id, row.id))
       .returning()
-    return { row: updated!, recipients: await roomMemberIds(tx, row.roomId), changed: true }
+    return { row: updated!, recipients: await currentMemberIds(tx, row.roomId), changed: true }
   })
 }

@@ -2,7 +2,8 @@ import { and, eq, isNull, lt, or } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { members, messages } from '../db/schema.js'
 import { fail } from '../protocol/errors.js'
-import { requireMember, roomMemberIds } from './membership.js'
+import { requireMember } from './membership.js'
+import { currentMemberIds } from './rooms.js'
 
 export interface ReadMarkerMoved {
   recipients: string[]
@@ -28,5 +29,5 @@ export async function markRead (db: Db, roomId: string, userId: string, messageI
     ))
     .returning({ userId: members.userId })
   if (moved.length === 0) return undefined
-  return { recipients: await roomMemberIds(db, roomId), readAt: new Date() }
+  return { recipients: await currentMemberIds(db, roomId), readAt: new Date() }
 }

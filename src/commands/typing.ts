@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { fail } from '../protocol/errors.js'
-import { roomMemberIds } from '../chat/membership.js'
+import { currentMemberIds } from '../chat/rooms.js'
 import { TypingThrottle } from '../chat/typing.js'
 import { publishRoomEvent } from '../chat/room-events.js'
 import { defineCommand } from './types.js'
@@ -31,11 +31,11 @@ export default defineCommand({
     const userId = conn.session!.userId
     const roomId = idString(input.roomId)
     // One index range read gives both the membership check and the recipients.
-    const memberIds = await roomMemberIds(app.db, roomId)
+    const memberIds = await currentMemberIds(app.db, roomId)
     if (!memberIds.includes(userId)) fail('NOT_A_MEMBER')
     if (!throttleOf(app).admit(userId, roomId, input.isTyping)) return undefined
     const others = memberIds.filter((memberId) => memberId !== userId)
-    await publishRoomEvent(app, roomId, others, { command: 'typing', roomId, userId, isTyping: input.isTyping })
+    await publishRoomEvent(app.broker, roomId, others, { command: 'typing', roomId, userId, isTyping: input.isTyping })
     return undefined
   }
 })
