@@ -1,0 +1,20 @@
+import type { ServerKind, ServerProcess } from '../lib/servers.js'
+
+export interface RunOptions {
+  quick: boolean
+  /** Total send rates of the pairs steps, msg/s. */
+  steps: number[]
+  stepMs: number
+}
+
+export interface ScenarioContext {
+  options: RunOptions
+  secret: string
+  /** Starts a fresh server of `kind` in its own process. */
+  start: (kind: ServerKind) => Promise<ServerProcess>
+  log: (line: string) => void
+}
+
+export const MB = 1024 * 1024
+export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
