@@ -8,13 +8,15 @@ import { cpus, totalmem } from 'node:os'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
+import { createServer, type AddressInfo } from 'node:net'
 import { createBenchDatabase } from './lib/database.js'
 import { SERVER_KINDS, ServerProcess, type ServerKind } from './lib/servers.js'
-import { markdown, ratio, type Results } from './lib/report.js'
-import { pairs } from './scenarios/pairs.js'
-import { bigroom } from './scenarios/bigroom.js'
-import { idle } from './scenarios/idle.js'
-import { reconnect } from './scenarios/reconnect.js'
+import { markdown, ratio, type PerServer, type Results } from './lib/report.js'
+import { pairs, type PairsFigures } from './scenarios/pairs.js'
+import { bigroom, type BigroomFigures } from './scenarios/bigroom.js'
+import { idle, type IdleFigures } from './scenarios/idle.js'
+import { reconnect, type ReconnectFigures } from './scenarios/reconnect.js'
+import { commit } from './scenarios/commit.js'
 import type { RunOptions, ScenarioContext } from './scenarios/context.js'
 
 const args = new Map(process.argv.slice(2).map((arg) => {
@@ -24,12 +26,12 @@ const args = new Map(process.argv.slice(2).map((arg) => {
 const quick = args.has('quick')
 const check = args.has('check')
 const list = (name: string, fallback: string[]) => args.get(name)?.split(',') ?? fallback
-const scenarios = list('only', ['pairs', 'bigroom', 'idle', 'reconnect'])
+const scenarios = list('only', ['commit', 'pairs', 'bigroom', 'idle', 'reconnect'])
 const kinds = list('servers', SERVER_KINDS) as ServerKind[]
 const options: RunOptions = {
   quick,
-  steps: list('steps', quick ? ['1000', '4000'] : ['500', '1000', '2000', '5000', '10000', '20000', '40000']).map(Number),
-  stepMs: Number(args.get('step-ms') ?? (quick ? 3000 : 10_000))
+  steps: list('steps', quick ? ['1000'] : ['500', '1000', '2000', '5000', '10000', '20000', '40000']).map(Number),
+  stepMs: Number(args.get('step-ms') ?? (quick ? 2000 : 10_000))
 }
 const adminUrl = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 const profileDir = args.get('profile')
@@ -38,20 +40,15 @@ const log = (line: string) => console.log(`[${((Date.now() - began) / 1000).toFi
 
 log(`database: ${adminUrl === undefined ? 'PGlite (set DATABASE_URL for PostgreSQL)' : 'PostgreSQL'}; filling a fresh one`)
 const database = await createBenchDatabase(adminUrl)
-let port = 4100 + Math.floor(Math.random() * 500)
-const ctx: ScenarioContext = {
-  options,
-  secret: randomBytes(24).toString('hex'),
-  log,
-  start: (kind) => ServerProcess.start(kind, {
-    port: ++port,
-    secret: ctx.secret,
-    roomsFile: database.roomsFile,
-    ...(database.databaseUrl !== undefined && { databaseUrl: database.databaseUrl }),
-    ...(database.pgliteDir !== undefined && { pgliteDir: database.pgliteDir }),
-    ...(profileDir !== undefined && kind === 'project' && { cpuProfileDir: profileDir })
-  })
-}
+const ctx: ScenarioContext = { options, secret: randomBytes(24).toString('hex'), log }
+const start = async (kind: ServerKind) => ServerProcess.start(kind, {
+  port: await freePort(),
+  secret: ctx.secret,
+  roomsFile: database.roomsFile,
+  ...(database.databaseUrl !== undefined && { databaseUrl: database.databaseUrl }),
+  ...(database.pgliteDir !== undefined && { pgliteDir: database.pgliteDir }),
+  ...(profileDir !== undefined && kind === 'project' && { cpuProfileDir: profileDir })
+})
 
 const results: Results = {
   date: new Date().toISOString(),
@@ -66,31 +63,53 @@ const results: Results = {
   targets: []
 }
 
+type Figures = { pairs: PairsFigures, bigroom: BigroomFigures, idle: IdleFigures, reconnect: ReconnectFigures }
+const SCENARIOS: { [S in keyof Figures]: (ctx: ScenarioContext, server: ServerProcess) => Promise<Figures[S]> } = { pairs, bigroom, idle, reconnect }
+const figures: { [S in keyof Figures]: PerServer<Figures[S]> } = { pairs: {}, bigroom: {}, idle: {}, reconnect: {} }
+const chosen = (['idle', 'pairs', 'bigroom', 'reconnect'] as const).filter((name) => scenarios.includes(name))
 try {
-  if (scenarios.includes('pairs')) {
-    log('pairs')
-    const figures = Object.fromEntries(await sequence(kinds, (kind) => pairs(ctx, kind)))
-    const maxRate = Object.fromEntries(Object.entries(figures).map(([kind, f]) => [kind, f.maxRate]))
-    results.pairs = { ...figures, maxRate, ratioNaive: ratio(maxRate.project, maxRate.naive), ratioForward: ratio(maxRate.project, maxRate.forward) }
+  if (scenarios.includes('commit')) {
+    log('commit: group commit on and off, in this process')
+    results.commit = await commit(ctx, database)
   }
-  if (scenarios.includes('bigroom')) {
-    log('bigroom')
-    const figures = Object.fromEntries(await sequence(kinds, (kind) => bigroom(ctx, kind)))
-    results.bigroom = { ...figures, ratioNaive: ratio(figures.project?.lastP99, figures.naive?.lastP99), ratioForward: ratio(figures.project?.lastP99, figures.forward?.lastP99) }
-  }
-  if (scenarios.includes('idle')) {
-    log('idle')
-    const figures = Object.fromEntries(await sequence(kinds, (kind) => idle(ctx, kind)))
-    const perConnection = (kind: ServerKind) => figures[kind]?.levels.at(-1)?.rssPerConnectionKb
-    results.idle = { ...figures, ratioNaive: ratio(perConnection('project'), perConnection('naive')), ratioForward: ratio(perConnection('project'), perConnection('forward')) }
-  }
-  if (scenarios.includes('reconnect')) {
-    log('reconnect')
-    const figures = Object.fromEntries(await sequence(kinds, (kind) => reconnect(ctx, kind)))
-    results.reconnect = { ...figures, ratioNaive: ratio(figures.project?.allBackMs, figures.naive?.allBackMs), ratioForward: ratio(figures.project?.allBackMs, figures.forward?.allBackMs) }
+  if (quick) {
+    // The smoke test: one server per kind for every scenario (idle first, on the fresh process).
+    for (const kind of kinds) {
+      const server = await start(kind)
+      try {
+        for (const name of chosen) { log(`${name} on ${kind}`); figures[name][kind] = await SCENARIOS[name](ctx, server) as never }
+      } finally { await server.stop() }
+    }
+  } else {
+    // The measurement: a fresh server for every scenario, the three kinds back to back.
+    for (const name of chosen) {
+      log(name)
+      for (const kind of kinds) {
+        const server = await start(kind)
+        try { figures[name][kind] = await SCENARIOS[name](ctx, server) as never } finally { await server.stop() }
+      }
+    }
   }
 } finally {
   await database.drop()
+}
+if (chosen.includes('pairs')) {
+  const f = figures.pairs
+  const maxRate = Object.fromEntries(Object.entries(f).map(([kind, one]) => [kind, one.maxRate]))
+  results.pairs = { ...f, maxRate, ratioNaive: ratio(maxRate.project, maxRate.naive), ratioForward: ratio(maxRate.project, maxRate.forward) }
+}
+if (chosen.includes('bigroom')) {
+  const f = figures.bigroom
+  results.bigroom = { ...f, ratioNaive: ratio(f.project?.lastP99, f.naive?.lastP99), ratioForward: ratio(f.project?.lastP99, f.forward?.lastP99) }
+}
+if (chosen.includes('idle')) {
+  const f = figures.idle
+  const perConnection = (kind: ServerKind) => f[kind]?.levels.at(-1)?.rssPerConnectionKb
+  results.idle = { ...f, ratioNaive: ratio(perConnection('project'), perConnection('naive')), ratioForward: ratio(perConnection('project'), perConnection('forward')) }
+}
+if (chosen.includes('reconnect')) {
+  const f = figures.reconnect
+  results.reconnect = { ...f, ratioNaive: ratio(f.project?.allBackMs, f.naive?.allBackMs), ratioForward: ratio(f.project?.allBackMs, f.forward?.allBackMs) }
 }
 
 results.targets = targets(results)
@@ -109,10 +128,16 @@ if (check && lost.some((loss) => loss !== 0)) {
   process.exitCode = 1
 }
 
-async function sequence<F> (list: ServerKind[], run: (kind: ServerKind) => Promise<F>): Promise<Array<[ServerKind, F]>> {
-  const out: Array<[ServerKind, F]> = []
-  for (const kind of list) out.push([kind, await run(kind)])
-  return out
+/** A port nobody listens on right now: the system picks it. */
+function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
 }
 
 /** The issue's targets, each with what this run measured (null when the run did not measure it). */

@@ -1,4 +1,5 @@
 import type { BigroomFigures } from '../scenarios/bigroom.js'
+import type { CommitFigures } from '../scenarios/commit.js'
 import type { IdleFigures } from '../scenarios/idle.js'
 import type { PairsFigures } from '../scenarios/pairs.js'
 import type { ReconnectFigures } from '../scenarios/reconnect.js'
@@ -10,6 +11,7 @@ export interface Results {
   date: string
   command: string
   machine: { cpus: number, cpuModel: string, memoryGb: number, node: string, database: string }
+  commit?: CommitFigures
   pairs?: PerServer<PairsFigures> & { maxRate: PerServer<number>, ratioNaive: number | null, ratioForward: number | null }
   bigroom?: PerServer<BigroomFigures> & { ratioNaive: number | null, ratioForward: number | null }
   idle?: PerServer<IdleFigures> & { ratioNaive: number | null, ratioForward: number | null }
@@ -35,11 +37,17 @@ export function markdown (results: Results): string {
     for (const [name, ...values] of rows) lines.push(`| ${name} | ${values.map(cell).join(' | ')} |`)
     lines.push('')
   }
-  const { pairs, bigroom, idle, reconnect } = results
+  const { commit, pairs, bigroom, idle, reconnect } = results
+  if (commit !== undefined) {
+    lines.push(`**Group commit** (the project's store alone, in the benchmark's process, a burst of messages over the pair rooms): ${commit.gain ?? '–'}× the messages per second of one transaction per message`, '',
+      '| messages per transaction | burst | msg/s | p50 ms | p99 ms |', '|---|---|---|---|---|')
+    for (const run of commit.runs) lines.push(`| ${run.maxBatch === 1 ? '1 (group commit off)' : `up to ${run.maxBatch}`} | ${run.messages} | ${run.perS} | ${run.p50} | ${run.p99} |`)
+    lines.push('')
+  }
   if (pairs !== undefined) {
     const best = (kind: ServerKind) => pairs[kind]?.steps.find((step) => step.rate === pairs.maxRate[kind])
     const at = (kind: ServerKind, pick: (step: NonNullable<ReturnType<typeof best>>) => number) => { const step = best(kind); return step === undefined ? undefined : pick(step) }
-    table('pairs: 1,000 connections in 500 two-member rooms', [
+    table('pairs: connections in two-member rooms, total send rate stepped up', [
       ['max sustainable rate (msg/s, p99 ≤ 50 ms, no loss)', pairs.maxRate.project, pairs.maxRate.naive, pairs.maxRate.forward, pairs.ratioNaive, pairs.ratioForward],
       ['stored msg/s at that rate', at('project', (s) => s.storedPerS), at('naive', (s) => s.storedPerS), at('forward', (s) => s.storedPerS)],
       ['p50 / p99 ms at that rate', at('project', (s) => s.p50) + ' / ' + at('project', (s) => s.p99), at('naive', (s) => s.p50) + ' / ' + at('naive', (s) => s.p99), at('forward', (s) => s.p50) + ' / ' + at('forward', (s) => s.p99)],
@@ -55,7 +63,7 @@ export function markdown (results: Results): string {
     lines.push('')
   }
   if (bigroom !== undefined) {
-    table('bigroom: 1,000 members, one sender at 50 msg/s (time until the last member has the message)', [
+    table(`bigroom: ${bigroom.project?.members ?? bigroom.forward?.members} connected members, one sender at 50 msg/s (time until the last member has the message)`, [
       ['p50 ms', bigroom.project?.lastP50, bigroom.naive?.lastP50, bigroom.forward?.lastP50, ratio(bigroom.project?.lastP50, bigroom.naive?.lastP50), ratio(bigroom.project?.lastP50, bigroom.forward?.lastP50)],
       ['p99 ms', bigroom.project?.lastP99, bigroom.naive?.lastP99, bigroom.forward?.lastP99, bigroom.ratioNaive, bigroom.ratioForward],
       ['max ms', bigroom.project?.lastMax, bigroom.naive?.lastMax, bigroom.forward?.lastMax],

@@ -1,5 +1,3 @@
-import type { ServerKind, ServerProcess } from '../lib/servers.js'
-
 export interface RunOptions {
   quick: boolean
   /** Total send rates of the pairs steps, msg/s. */
@@ -10,8 +8,6 @@ export interface RunOptions {
 export interface ScenarioContext {
   options: RunOptions
   secret: string
-  /** Starts a fresh server of `kind` in its own process. */
-  start: (kind: ServerKind) => Promise<ServerProcess>
   log: (line: string) => void
 }
 

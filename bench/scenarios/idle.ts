@@ -1,5 +1,5 @@
 import { deal, Fleet } from '../lib/fleet.js'
-import type { ServerKind } from '../lib/servers.js'
+import type { ServerProcess } from '../lib/servers.js'
 import type { ClientSpec } from '../load/protocol.js'
 import { MB, round, sleep, type ScenarioContext } from './context.js'
 
@@ -27,9 +27,9 @@ export interface IdleFigures {
 }
 
 /** Logged-in idle connections in two levels (5,000 then 15,000): server memory per connection. */
-export async function idle (ctx: ScenarioContext, kind: ServerKind): Promise<IdleFigures> {
-  const levels = ctx.options.quick ? [1_000, 3_000] : [5_000, 15_000]
-  const server = await ctx.start(kind)
+export async function idle (ctx: ScenarioContext, server: ServerProcess): Promise<IdleFigures> {
+  const levels = ctx.options.quick ? [300, 600] : [5_000, 15_000]
+  const kind = server.kind
   const fleet = new Fleet(LOAD_PROCESSES)
   try {
     await sleep(500)
@@ -61,6 +61,5 @@ export async function idle (ctx: ScenarioContext, kind: ServerKind): Promise<Idl
     return figures
   } finally {
     await fleet.close()
-    await server.stop()
   }
 }

@@ -1,6 +1,6 @@
 import { deal, Fleet } from '../lib/fleet.js'
 import { pairRoomOf } from '../lib/database.js'
-import { cpuPercent, type ServerKind } from '../lib/servers.js'
+import { cpuPercent, type ServerProcess } from '../lib/servers.js'
 import { Histogram, now } from '../load/histogram.js'
 import type { ClientSpec } from '../load/protocol.js'
 import { MB, round, type ScenarioContext } from './context.js'
@@ -35,12 +35,13 @@ export interface PairsFigures {
   loss: number
 }
 
-/** 1,000 connections in 500 two-member rooms; the total send rate steps up until a step is not sustained. */
-export async function pairs (ctx: ScenarioContext, kind: ServerKind): Promise<PairsFigures> {
-  const server = await ctx.start(kind)
+/** 1,000 connections (200 with --quick) in two-member rooms; the total send rate steps up until a step is not sustained. */
+export async function pairs (ctx: ScenarioContext, server: ServerProcess): Promise<PairsFigures> {
+  const kind = server.kind
   const fleet = new Fleet(LOAD_PROCESSES)
   try {
-    const clients: ClientSpec[] = Array.from({ length: PAIRS_CONNECTIONS }, (_, index) =>
+    const count = ctx.options.quick ? PAIRS_CONNECTIONS / 5 : PAIRS_CONNECTIONS
+    const clients: ClientSpec[] = Array.from({ length: count }, (_, index) =>
       ({ userId: String(index + 1), uuid: `pairs-${index + 1}`, roomId: pairRoomOf(index + 1) }))
     const shares = deal(clients, LOAD_PROCESSES, 2)
     const opened = await fleet.open(server.url, ctx.secret, shares)
@@ -100,6 +101,5 @@ export async function pairs (ctx: ScenarioContext, kind: ServerKind): Promise<Pa
     }
   } finally {
     await fleet.close()
-    await server.stop()
   }
 }

@@ -1,6 +1,6 @@
 import { deal, Fleet } from '../lib/fleet.js'
 import { pairRoomOf } from '../lib/database.js'
-import type { ServerKind } from '../lib/servers.js'
+import type { ServerProcess } from '../lib/servers.js'
 import { Histogram } from '../load/histogram.js'
 import type { ClientSpec } from '../load/protocol.js'
 import { round, type ScenarioContext } from './context.js'
@@ -22,9 +22,9 @@ export interface ReconnectFigures {
 }
 
 /** Every client drops at once and comes back: login, then sync (or room_history, or nothing, whichever the server has). */
-export async function reconnect (ctx: ScenarioContext, kind: ServerKind): Promise<ReconnectFigures> {
-  const count = ctx.options.quick ? 1_000 : 5_000
-  const server = await ctx.start(kind)
+export async function reconnect (ctx: ScenarioContext, server: ServerProcess): Promise<ReconnectFigures> {
+  const count = ctx.options.quick ? 300 : 5_000
+  const kind = server.kind
   const fleet = new Fleet(LOAD_PROCESSES)
   try {
     const clients: ClientSpec[] = Array.from({ length: count }, (_, index) => {
@@ -57,6 +57,5 @@ export async function reconnect (ctx: ScenarioContext, kind: ServerKind): Promis
     return figures
   } finally {
     await fleet.close()
-    await server.stop()
   }
 }

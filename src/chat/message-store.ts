@@ -52,11 +52,14 @@ export class MessageStore {
   private readonly db: Db
   private readonly onStored: (stored: StoredMessage) => void
   private readonly onError: (error: unknown, size: number) => void
+  private readonly maxBatch: number
 
-  constructor (db: Db, hooks: { onStored: (stored: StoredMessage) => void, onError: (error: unknown, size: number) => void }) {
+  /** `maxBatch` 1 turns group commit off (one transaction per message): the benchmark compares both. */
+  constructor (db: Db, hooks: { onStored: (stored: StoredMessage) => void, onError: (error: unknown, size: number) => void }, options: { maxBatch?: number } = {}) {
     this.db = db
     this.onStored = hooks.onStored
     this.onError = hooks.onError
+    this.maxBatch = options.maxBatch ?? MAX_BATCH
   }
 
   submit (input: NewMessage): Promise<StoreResult> {
@@ -73,7 +76,7 @@ export class MessageStore {
 
   private async run (): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH)
+      const batch = this.queue.splice(0, this.maxBatch)
       const results = await this.storeWithFallback(batch.map((pending) => pending.input))
       // Publish first, in order, then answer: a sender never holds an acknowledgement for a message
       // that its room has not been sent yet.
