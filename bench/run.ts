@@ -30,7 +30,7 @@ const scenarios = list('only', ['commit', 'pairs', 'bigroom', 'idle', 'reconnect
 const kinds = list('servers', SERVER_KINDS) as ServerKind[]
 const options: RunOptions = {
   quick,
-  steps: list('steps', quick ? ['1000'] : ['500', '1000', '2000', '5000', '10000', '20000', '40000']).map(Number),
+  steps: list('steps', quick ? ['300'] : ['200', '500', '1000', '2000', '5000', '10000', '20000', '40000']).map(Number),
   stepMs: Number(args.get('step-ms') ?? (quick ? 2000 : 10_000))
 }
 const adminUrl = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL

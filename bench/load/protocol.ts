@@ -28,5 +28,5 @@ export type WorkerReply =
   | ({ op: 'send' } & Counters)
   | ({ op: 'counters' } & Counters)
   | ({ op: 'report', delivery: string, ack: string, lastArrival: Array<[string, number]> } & Counters)
-  | { op: 'reconnect', times: number[], mode: string, failed: number }
+  | { op: 'reconnect', times: number[], mode: string, failed: number, retries: number }
   | { op: 'close' }

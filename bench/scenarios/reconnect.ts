@@ -14,6 +14,8 @@ export interface ReconnectFigures {
   /** What each client did after its login: sync, room_history (no sync on this server) or nothing. */
   catchUp: string
   failed: number
+  /** Attempts that failed (connection refused or reset under the stampede) and were retried after a backoff. */
+  retries: number
   /** From the drop until the last client was logged in and caught up, ms. */
   allBackMs: number
   p50: number
@@ -48,12 +50,13 @@ export async function reconnect (ctx: ScenarioContext, server: ServerProcess): P
       clients: count,
       catchUp: modes.includes('login') ? 'login only' : modes.includes('room_history') ? 'login + room_history' : 'login + sync',
       failed,
+      retries: replies.reduce((n, reply) => n + reply.retries, 0),
       allBackMs: round(times.max, 0),
       p50: round(times.percentile(50), 0),
       p99: round(times.percentile(99), 0),
       loss: failed
     }
-    ctx.log(`  ${kind}: ${count} back (${figures.catchUp}) in ${figures.allBackMs} ms, p50 ${figures.p50} p99 ${figures.p99} ms, ${failed} failed`)
+    ctx.log(`  ${kind}: ${count} back (${figures.catchUp}) in ${figures.allBackMs} ms, p50 ${figures.p50} p99 ${figures.p99} ms, ${figures.retries} retries, ${failed} failed`)
     return figures
   } finally {
     await fleet.close()
