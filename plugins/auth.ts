@@ -52,7 +52,12 @@ export default fp(async (app) => {
       ...(config.JWT_ISSUER !== undefined && { allowedIss: config.JWT_ISSUER }),
       ...(config.JWT_AUDIENCE !== undefined && { allowedAud: config.JWT_AUDIENCE }),
       clockTolerance: config.JWT_CLOCK_TOLERANCE_S * 1000,
-      requiredClaims: ['exp']
+      // fast-jwt checks iss/aud only when the token carries them: a configured one must be present too.
+      requiredClaims: [
+        'exp',
+        ...(config.JWT_ISSUER !== undefined ? ['iss'] : []),
+        ...(config.JWT_AUDIENCE !== undefined ? ['aud'] : [])
+      ]
     }
   })
 

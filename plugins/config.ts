@@ -60,6 +60,13 @@ export function loadConfig (source: ConfigInput | NodeJS.ProcessEnv = process.en
     const value = (source as Record<string, unknown>)[key]
     if (!isBlank(value)) raw[key] = value
   }
+  // Value.Convert reads "12.5" as 12 and "1e4" as 1: a whole number must be written as one.
+  for (const [key, value] of Object.entries(raw)) {
+    const { type } = ConfigSchema.properties[key as keyof Config] as { type?: string }
+    if (type === 'integer' && typeof value === 'string' && !/^\s*-?[0-9]+\s*$/.test(value)) {
+      throw new Error(`Invalid configuration: ${key} Expected integer (got ${JSON.stringify(value)})`)
+    }
+  }
   const candidate = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw))
   const firstError = Value.Errors(ConfigSchema, candidate).First()
   if (firstError !== undefined) {

@@ -14,7 +14,8 @@ export default fp(async (app) => {
     onStored: (stored) => {
       const { row, input } = stored
       app.log.info({ messageId: row.id, roomId: row.roomId, senderId: row.senderId, type: row.messageType, size: row.content?.length ?? 0 }, 'message stored')
-      const frame = JSON.stringify({ command: 'user_message', ...messageEventBody(row, input.sender, stored.room) })
+      const body = messageEventBody(row, input.sender, stored.room)
+      const frame = JSON.stringify({ command: 'user_message', ...body })
       void app.broker.publish({
         type: 'deliver',
         userIds: stored.recipients,
@@ -23,6 +24,7 @@ export default fp(async (app) => {
         roomId: row.roomId,
         seq: row.seq
       })
+      input.acknowledge?.(body)
     },
     onError: (error, size) => { app.log.error({ err: error, batchSize: size }, 'message store failed') }
   })

@@ -45,7 +45,7 @@ export default async function wsRoute (app: FastifyInstance) {
     socket.on('close', (code) => {
       conn.closed = true
       conn.clearTimers()
-      sessions.remove(conn)
+      if (sessions.remove(conn)) app.presence.wentOffline(conn.session!.userId)
       log.info({ code, userId: conn.session?.userId, durationMs: Date.now() - conn.openedAt }, 'connection closed')
     })
   })

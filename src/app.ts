@@ -6,6 +6,7 @@ import authPlugin from '../plugins/auth.js'
 import brokerPlugin from '../plugins/broker.js'
 import sessionsPlugin from '../plugins/sessions.js'
 import messagesPlugin from '../plugins/messages.js'
+import presencePlugin from '../plugins/presence.js'
 import wsRoute from '../routes/ws.js'
 import healthRoutes from '../routes/health.js'
 import type { Database } from './db/client.js'
@@ -42,10 +43,11 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
     },
     preClose: async () => { await closeSockets(app) }
   })
-  // Then the chat machinery: fan-out between nodes, the session registry, message storage.
+  // Then the chat machinery: fan-out between nodes, the session registry, message storage, presence.
   await app.register(brokerPlugin)
   await app.register(sessionsPlugin)
   await app.register(messagesPlugin)
+  await app.register(presencePlugin)
   // Then the routes.
   await app.register(healthRoutes)
   await app.register(wsRoute)

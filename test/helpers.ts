@@ -3,8 +3,11 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
 import postgres from 'postgres'
+import { createSigner } from 'fast-jwt'
+import { and, eq } from 'drizzle-orm'
 import { buildApp } from '../src/app.js'
 import { openDatabase, truncateAll, type Database } from '../src/db/client.js'
+import { chatRooms } from '../src/db/schema.js'
 import { seedDemoData } from '../src/chat/demo.js'
 import { mintToken } from '../src/auth/mint-token.js'
 import type { ConfigInput } from '../plugins/config.js'
@@ -76,7 +79,12 @@ export async function build (t: TestContext, database: Database, config: ConfigI
 export const tokenFor = (app: FastifyInstance, userId: string | number, expiresIn: string | number = '1h') =>
   mintToken(app.config, userId, expiresIn)
 
+// Frames are whatever JSON the server sent; tests reach into them freely and assert on the values.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = Record<string, any>
+
+/** A frame that is not a presence event (which logins in a test set off on the side). */
+export const notPresence = (frame: Frame): boolean => frame.command !== 'presence'
 
 /** A WebSocket client that keeps every frame it receives, for tests to take in order. */
 export class TestClient {
@@ -107,8 +115,11 @@ export class TestClient {
     this.ws.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame), options ?? {})
   }
 
-  /** Takes the first received frame that matches (by default: any), waiting up to `timeoutMs`. */
-  async next (match: (frame: Frame) => boolean = () => true, timeoutMs = 3000): Promise<Frame> {
+  /**
+   * Takes the first received frame that matches, waiting up to `timeoutMs`. By default any frame but a
+   * presence event: those follow every login of a room mate, so only tests about presence ask for them.
+   */
+  async next (match: (frame: Frame) => boolean = notPresence, timeoutMs = 3000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const index = this.frames.findIndex(match)
@@ -131,9 +142,30 @@ export class TestClient {
     return this.next((received) => received.command === expected && (received.result !== undefined || expected === 'pong'), timeoutMs)
   }
 
-  /** Frames received and not yet taken. */
+  /**
+   * Waits for the socket to close, at most `timeoutMs`. Unlike awaiting `closed`, this keeps the process
+   * alive meanwhile: the server's own timers are unref'd, and an injected socket holds no handle.
+   */
+  async closedWithin (timeoutMs = 3000): Promise<{ code: number, reason: string }> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`socket still open after ${timeoutMs} ms`)), timeoutMs)
+    })
+    try {
+      return await Promise.race([this.closed, timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Frames received and not yet taken, presence events left aside. */
   pending (): Frame[] {
-    return [...this.frames]
+    return this.frames.filter(notPresence)
+  }
+
+  /** Presence events received and not yet taken. */
+  presence (): Frame[] {
+    return this.frames.filter((frame) => !notPresence(frame))
   }
 
   /** Waits `ms` and returns what arrived meanwhile (and was not taken). */
@@ -153,10 +185,14 @@ export class TestClient {
   }
 }
 
+/** The frames that are not presence events (which logins in a test set off on the side). */
+export const withoutPresence = (frames: Frame[]): Frame[] => frames.filter(notPresence)
+
 /** A client over `injectWS` (no real port). */
 export async function connect (app: FastifyInstance): Promise<TestClient> {
   let client: TestClient | undefined
-  const ws = await app.injectWS('/ws', { onInit: (socket) => { client = new TestClient(socket) } })
+  // Listening from onInit on: nothing the server sends right after the upgrade is missed.
+  const ws = await app.injectWS('/ws', {}, { onInit: (socket) => { client = new TestClient(socket) } })
   return client ?? new TestClient(ws)
 }
 
@@ -179,9 +215,46 @@ export async function connectReal (url: string, options: WebSocket.ClientOptions
   return client
 }
 
+/** A client over a real TCP socket, already logged in as `userId` on device `uuid`. */
+export async function loggedInReal (app: FastifyInstance, url: string, userId: string | number, uuid: string): Promise<TestClient> {
+  const client = await connectReal(url)
+  await client.login(app, userId, uuid)
+  return client
+}
+
 /** A client already logged in as `userId` (over injectWS). */
 export async function loggedIn (app: FastifyInstance, userId: string | number, uuid?: string): Promise<TestClient> {
   const client = await connect(app)
   await client.login(app, userId, uuid)
   return client
 }
+
+/** Ids of the rooms stored for (listing 123, `buyerId`): what the database holds, not what a client was told. */
+export async function listingRooms (app: FastifyInstance, buyerId: string, listingId = '123'): Promise<string[]> {
+  const rows = await app.db.select({ id: chatRooms.id }).from(chatRooms)
+    .where(and(eq(chatRooms.listingId, listingId), eq(chatRooms.buyerId, buyerId)))
+  return rows.map((row) => row.id)
+}
+
+/** The failure answer a client expects: the contract's exact reason text and code. */
+export const failure = (command: string | undefined, reason: string, code: string, extra: Frame = {}): Frame =>
+  ({ ...(command !== undefined && { command }), result: 'failed', reason, code, ...extra })
+
+/** Signs arbitrary claims (HS256 by default) with the test secret, for tokens the minting helper will not make. */
+export function signToken (claims: Frame, options: { key?: string, expiresIn?: number } = {}): string {
+  const sign = createSigner({
+    key: options.key ?? String(TEST_CONFIG.JWT_SECRET),
+    ...(options.expiresIn !== undefined && { expiresIn: options.expiresIn })
+  })
+  return sign(claims)
+}
+
+/** A hand-made token with `alg: none` and no signature. */
+export function unsignedToken (claims: Frame): string {
+  const part = (value: Frame) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`
+}
+
+/** A demo user (id 4 or 14) sending a TEXT message to the demo room. */
+export const textMessage = (content: string, extra: Frame = {}): Frame =>
+  ({ command: 'user_message', roomId: 1, content, messageType: 'TEXT', ...extra })

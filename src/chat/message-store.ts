@@ -4,7 +4,7 @@ import { chatRooms, listings, members, messages, type MessageRow } from '../db/s
 import { isTransientDbError, sqlState } from '../db/errors.js'
 import type { FailureCode } from '../protocol/errors.js'
 import type { SenderProfile } from '../sessions/connection.js'
-import { toRoomHeader, type RoomHeader } from './wire.js'
+import { toRoomHeader, type MessageEventBody, type RoomHeader } from './wire.js'
 
 export type MessageType = 'TEXT' | 'IMAGE' | 'VIDEO' | 'FILE'
 
@@ -18,6 +18,11 @@ export interface NewMessage {
   replyToMessageId: string | null
   /** The connection that sent it: it gets the acknowledgement instead of the broadcast copy. */
   origin?: string
+  /**
+   * Sends the sender's acknowledgement; called right after the message is published, so that the
+   * sending socket, too, receives the room's messages in `seq` order.
+   */
+  acknowledge?: (body: MessageEventBody) => void
 }
 
 export interface StoredMessage {

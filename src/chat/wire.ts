@@ -59,3 +59,4 @@ export const messageEventBody = (row: MessageRow, sender: SenderProfile, room: R
   room,
   syncToken: row.changeSeq
 })
+export type MessageEventBody = ReturnType<typeof messageEventBody>

@@ -3,6 +3,7 @@ import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { fail, type FieldError } from '../protocol/errors.js'
 import { checkText, mediaProblem } from '../chat/message-rules.js'
 import { messageEventBody } from '../chat/wire.js'
+import { successFrame } from '../protocol/answers.js'
 import { defineCommand } from './types.js'
 
 export const MessageType = Type.Union([Type.Literal('TEXT'), Type.Literal('IMAGE'), Type.Literal('VIDEO'), Type.Literal('FILE')])
@@ -47,12 +48,14 @@ export default defineCommand({
       media,
       clientMessageId: input.clientMessageId ?? null,
       replyToMessageId: input.replyToMessageId === undefined ? null : idString(input.replyToMessageId),
-      origin: conn.id
+      origin: conn.id,
+      acknowledge: (body) => conn.send(successFrame('user_message', input.requestId, body))
     })
     if (!result.ok) {
       if (result.code === 'INTERNAL') throw result.error
       return fail(result.code)
     }
-    return messageEventBody(result.row, session.profile, result.room)
+    // A new message was acknowledged as it was published; a retry of a stored one is answered here.
+    return result.duplicate ? messageEventBody(result.row, session.profile, result.room) : undefined
   }
 })

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { sql, type ExtractTablesWithRelations } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
@@ -73,6 +73,7 @@ async function openPostgres (url: string, poolMax: number, runMigrations: boolea
 async function openPglite (dir: string, runMigrations: boolean): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite')
   const { drizzle } = await import('drizzle-orm/pglite')
+  if (dir !== 'memory://') mkdirSync(dir, { recursive: true })
   const client = dir === 'memory://' ? new PGlite() : new PGlite(dir)
   await client.waitReady
   const db = drizzle({ client, schema })

@@ -9,6 +9,7 @@ const SESSION_EXPIRED = JSON.stringify({ command: 'session_expired' })
 /** Makes `conn` the session of (userId, uuid), taking over any older connection of that device. */
 export async function startSession (app: FastifyInstance, conn: Connection, info: SessionInfo): Promise<void> {
   const previous = conn.session
+  const wasOnline = app.sessions.isOnline(info.userId)
   if (previous !== undefined && previous.uuid !== info.uuid) app.sessions.remove(conn, { keepConnection: true })
   conn.session = info
   clearTimeout(conn.authTimer)
@@ -21,6 +22,7 @@ export async function startSession (app: FastifyInstance, conn: Connection, info
   const replaced = app.sessions.register(conn, info.userId, info.uuid)
   if (replaced !== undefined) app.endReplacedSession(replaced)
   app.log.info({ userId: info.userId, uuid: info.uuid, connectionId: conn.id }, 'login succeeded')
+  if (!wasOnline) app.presence.cameOnline(info.userId)
   // Other nodes close their connection of this device, if they hold one.
   await app.broker.publish({ type: 'takeover', userId: info.userId, uuid: info.uuid, connectionId: conn.id })
 }

@@ -1,0 +1,55 @@
+import fp from 'fastify-plugin'
+import { recordLastSeen, roomPeers, type PresenceSource } from '../src/chat/presence.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    presence: PresenceAnnouncer
+  }
+}
+
+export interface PresenceAnnouncer {
+  readonly source: PresenceSource
+  /** The user's first device logged in: tell the people they share a room with. */
+  cameOnline: (userId: string) => void
+  /** The user's last device went away: store `last_seen_at`, then tell the people they share a room with. */
+  wentOffline: (userId: string) => void
+}
+
+export default fp(async (app) => {
+  const { sessions, broker, db } = app
+  // One node: online means a session in this node's registry.
+  const source: PresenceSource = {
+    online: async (userIds) => new Set(userIds.filter((userId) => sessions.isOnline(userId)))
+  }
+  // One chain per user, so a quick reconnect can never overtake the offline event before it.
+  const chains = new Map<string, Promise<void>>()
+  const inOrder = (userId: string, task: () => Promise<void>) => {
+    const next = (chains.get(userId) ?? Promise.resolve()).then(task).catch((error: unknown) => {
+      app.log.warn({ err: error, userId }, 'presence update failed')
+    }).finally(() => { if (chains.get(userId) === next) chains.delete(userId) })
+    chains.set(userId, next)
+  }
+  const announce = async (userId: string, online: boolean, lastSeenAt: Date | null) => {
+    const peers = await roomPeers(db, userId)
+    if (peers.length === 0) return
+    const frame = JSON.stringify({ command: 'presence', userId, online, lastSeenAt: lastSeenAt?.toISOString() ?? null })
+    await broker.publish({ type: 'deliver', userIds: peers, frame })
+  }
+
+  app.decorate('presence', {
+    source,
+    cameOnline: (userId) => { inOrder(userId, () => announce(userId, true, null)) },
+    wentOffline: (userId) => {
+      const at = new Date()
+      inOrder(userId, async () => {
+        await recordLastSeen(db, userId, at)
+        // Back already (a reconnect), or the whole node is shutting down: nobody needs to hear it.
+        if ((await source.online([userId])).has(userId) || sessions.closing) return
+        await announce(userId, false, at)
+      })
+    }
+  } satisfies PresenceAnnouncer)
+
+  // Pending last-seen writes finish before the database closes.
+  app.addHook('onClose', async () => { await Promise.all(chains.values()) })
+}, { name: 'presence', dependencies: ['db', 'broker', 'sessions'] })

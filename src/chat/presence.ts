@@ -1,0 +1,57 @@
+import { and, eq, inArray, isNull, ne } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
+import type { Db } from '../db/client.js'
+import { members, users } from '../db/schema.js'
+
+/**
+ * Who is online. One node answers from its own session registry; several nodes will answer from a shared
+ * store (Redis) behind the same interface.
+ */
+export interface PresenceSource {
+  /** The subset of `userIds` that has at least one logged-in device. */
+  online: (userIds: string[]) => Promise<Set<string>>
+}
+
+export interface Presence {
+  userId: string
+  online: boolean
+  /** When the user's last device disconnected; null while online or if never seen. */
+  lastSeenAt: string | null
+}
+
+const peer = alias(members, 'peer')
+
+/**
+ * Users who currently share a room with `userId` (themself left out); with `among`, only those of it.
+ * Both sides must be current members: a user who left a room no longer sees its people.
+ */
+export async function roomPeers (db: Db, userId: string, among?: string[]): Promise<string[]> {
+  if (among?.length === 0) return []
+  const rows = await db.selectDistinct({ userId: peer.userId }).from(members)
+    .innerJoin(peer, eq(peer.roomId, members.roomId))
+    .where(and(
+      eq(members.userId, userId), isNull(members.leftAt), isNull(peer.leftAt), ne(peer.userId, userId),
+      ...(among === undefined ? [] : [inArray(peer.userId, among)])
+    ))
+  return rows.map((row) => row.userId)
+}
+
+/** The presence of each of `userIds` (which must name users), in the order given. */
+export async function presenceOf (db: Db, source: PresenceSource, userIds: string[]): Promise<Presence[]> {
+  if (userIds.length === 0) return []
+  const [online, rows] = await Promise.all([
+    source.online(userIds),
+    db.select({ id: users.id, lastSeenAt: users.lastSeenAt }).from(users).where(inArray(users.id, userIds))
+  ])
+  const lastSeen = new Map(rows.map((row) => [row.id, row.lastSeenAt]))
+  return userIds.filter((id) => lastSeen.has(id)).map((userId) => {
+    const isOnline = online.has(userId)
+    const seen = lastSeen.get(userId) ?? null
+    return { userId, online: isOnline, lastSeenAt: isOnline || seen === null ? null : seen.toISOString() }
+  })
+}
+
+/** Stores when the user's last device went away. */
+export async function recordLastSeen (db: Db, userId: string, at: Date): Promise<void> {
+  await db.update(users).set({ lastSeenAt: at }).where(eq(users.id, userId))
+}

@@ -1,0 +1,18 @@
+import { commandSchema, Id, idString } from '../protocol/envelope.js'
+import { addMember } from '../chat/membership.js'
+import { publishMemberAdded } from '../chat/room-events.js'
+import { defineCommand } from './types.js'
+
+export const RoomAddMember = commandSchema({ roomId: Id, userId: Id })
+
+export default defineCommand({
+  schema: RoomAddMember,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    const callerId = conn.session!.userId
+    const userId = idString(input.userId)
+    const change = await addMember(app.db, idString(input.roomId), callerId, userId)
+    if (change.changed) await publishMemberAdded(app.broker, change.room, userId, callerId, conn.id)
+    return { room: change.room }
+  }
+})

@@ -1,0 +1,18 @@
+import { commandSchema, Id, idString } from '../protocol/envelope.js'
+import { removeMember } from '../chat/membership.js'
+import { publishMemberRemoved } from '../chat/room-events.js'
+import { defineCommand } from './types.js'
+
+export const RoomLeave = commandSchema({ roomId: Id })
+
+export default defineCommand({
+  schema: RoomLeave,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    const userId = conn.session!.userId
+    const roomId = idString(input.roomId)
+    const change = await removeMember(app.db, roomId, userId, userId)
+    if (change.changed) await publishMemberRemoved(app.broker, { roomId, userId, removedBy: userId, memberIds: change.memberIds }, conn.id)
+    return { roomId }
+  }
+})

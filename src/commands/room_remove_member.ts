@@ -1,0 +1,19 @@
+import { commandSchema, Id, idString } from '../protocol/envelope.js'
+import { removeMember } from '../chat/membership.js'
+import { publishMemberRemoved } from '../chat/room-events.js'
+import { defineCommand } from './types.js'
+
+export const RoomRemoveMember = commandSchema({ roomId: Id, userId: Id })
+
+export default defineCommand({
+  schema: RoomRemoveMember,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    const removedBy = conn.session!.userId
+    const roomId = idString(input.roomId)
+    const userId = idString(input.userId)
+    const change = await removeMember(app.db, roomId, removedBy, userId)
+    if (change.changed) await publishMemberRemoved(app.broker, { roomId, userId, removedBy, memberIds: change.memberIds }, conn.id)
+    return { roomId, userId }
+  }
+})

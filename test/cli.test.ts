@@ -1,0 +1,31 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { build, connect, TEST_CONFIG, useDatabase } from './helpers.js'
+
+const db = useDatabase()
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('..', import.meta.url))
+// The CLI reads the environment: the test's secret, and nothing inherited that would change the token.
+const env = { ...process.env, NODE_ENV: 'test', JWT_SECRET: String(TEST_CONFIG.JWT_SECRET), JWT_ISSUER: '', JWT_AUDIENCE: '', JWT_ALGORITHMS: '', JWT_USER_CLAIM: '' }
+
+test('npm run --silent token -- 4 prints only a JWT, and the server accepts it for user 4', async (t) => {
+  const { stdout } = await run('npm', ['run', '--silent', 'token', '--', '4'], { cwd: root, env })
+  assert.match(stdout, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/)
+  const app = await build(t, db.database)
+  const client = await connect(app)
+  const answer = await client.request({ command: 'user_login', userId: 4, token: stdout.trim(), uuid: 'wscat' })
+  assert.equal(answer.result, 'success')
+  assert.equal(answer.user.userId, '4')
+})
+
+test('the token CLI without a user id prints its usage and fails', async () => {
+  await assert.rejects(run('npm', ['run', '--silent', 'token'], { cwd: root, env }), (error: { code: number, stdout: string, stderr: string }) => {
+    assert.equal(error.code, 2)
+    assert.equal(error.stdout, '')
+    assert.match(error.stderr, /usage: npm run --silent token -- <userId>/)
+    return true
+  })
+})

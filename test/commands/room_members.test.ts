@@ -1,0 +1,142 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { users } from '../../src/db/schema.js'
+import { build, connect, loggedIn, useDatabase, type TestClient } from '../helpers.js'
+
+const db = useDatabase()
+
+const failed = (command: string, reason: string, code: string) => ({ command, result: 'failed', reason, code })
+const say = (client: TestClient, content: string, roomId: number | string = 1) =>
+  client.request({ command: 'user_message', roomId, content, messageType: 'TEXT' })
+
+test('the owner adds a user: they and the members are told, with the room; the newcomer then receives messages', async (t) => {
+  const app = await build(t, db.database)
+  const owner = await loggedIn(app, 14)
+  const agentDevice = await loggedIn(app, 4)
+  const newcomer = await loggedIn(app, 15)
+  const ownerTablet = await loggedIn(app, 14, 'tablet')
+  await app.db.insert(users).values({ id: '20', fullname: 'Ngô Văn E' })
+  const outsider = await loggedIn(app, 20)
+
+  const answer = await owner.request({ command: 'room_add_member', roomId: 1, userId: '15', requestId: 'add' })
+  assert.equal(answer.result, 'success')
+  assert.equal(answer.requestId, 'add')
+  assert.deepEqual(answer.room.members.map((m: { userId: string, role: string }) => `${m.userId}:${m.role}`), ['4:MEMBER', '14:OWNER', '15:MEMBER'])
+  const event = { command: 'room_member_added', roomId: '1', userId: '15', addedBy: '14', room: answer.room }
+  assert.deepEqual(await newcomer.next((f) => f.command === 'room_member_added'), event)
+  assert.deepEqual(await agentDevice.next((f) => f.command === 'room_member_added'), event)
+  assert.deepEqual(await ownerTablet.next((f) => f.command === 'room_member_added'), event)
+  assert.deepEqual(await owner.settle(), [])
+
+  await say(agentDevice, 'Chào bạn mới')
+  assert.equal((await newcomer.next((f) => f.command === 'user_message')).message.content, 'Chào bạn mới')
+  assert.equal((await say(newcomer, 'Chào anh')).result, 'success')
+  assert.deepEqual(await outsider.settle(), [])
+})
+
+test('adding a current member changes nothing and announces nothing', async (t) => {
+  const app = await build(t, db.database)
+  const owner = await loggedIn(app, 14)
+  const agentDevice = await loggedIn(app, 4)
+  const answer = await owner.request({ command: 'room_add_member', roomId: 1, userId: 4 })
+  assert.equal(answer.result, 'success')
+  assert.equal(answer.room.members.length, 2)
+  assert.deepEqual(await agentDevice.settle(), [])
+})
+
+test('room_add_member failures: not the owner, not a member, unknown room, unknown user', async (t) => {
+  const app = await build(t, db.database)
+  const owner = await loggedIn(app, 14)
+  const agentDevice = await loggedIn(app, 4)
+  const outsider = await loggedIn(app, 15)
+  const cases: Array<[TestClient, Record<string, unknown>, string, string]> = [
+    [agentDevice, { roomId: 1, userId: 15 }, 'Not allowed', 'FORBIDDEN'],
+    [outsider, { roomId: 1, userId: 15 }, 'You are not a member of this room', 'NOT_A_MEMBER'],
+    [owner, { roomId: 999, userId: 15 }, 'Chat room not found', 'ROOM_NOT_FOUND'],
+    [owner, { roomId: 1, userId: 777 }, 'User not found', 'USER_NOT_FOUND']
+  ]
+  for (const [client, fields, reason, code] of cases) {
+    const answer = await client.request({ command: 'room_add_member', ...fields })
+    assert.deepEqual({ ...answer, errors: undefined }, { ...failed('room_add_member', reason, code), errors: undefined })
+  }
+  const missing = await owner.request({ command: 'room_add_member', roomId: 1 })
+  assert.deepEqual(missing.errors, [{ path: '/userId', message: 'is required' }])
+  for (const client of [owner, agentDevice, outsider]) assert.deepEqual(await client.settle(50), [])
+})
+
+test('the owner removes a member: they and the others are told, and the removed member hears nothing more', async (t) => {
+  const app = await build(t, db.database)
+  const owner = await loggedIn(app, 14)
+  const agentDevice = await loggedIn(app, 4)
+  const agentTablet = await loggedIn(app, 4, 'tablet')
+  const outsider = await loggedIn(app, 15)
+
+  const answer = await owner.request({ command: 'room_remove_member', roomId: '1', userId: 4 })
+  assert.deepEqual(answer, { command: 'room_remove_member', result: 'success', roomId: '1', userId: '4' })
+  const event = { command: 'room_member_removed', roomId: '1', userId: '4', removedBy: '14' }
+  assert.deepEqual(await agentDevice.next((f) => f.command === 'room_member_removed'), event)
+  assert.deepEqual(await agentTablet.next((f) => f.command === 'room_member_removed'), event)
+
+  assert.equal((await say(owner, 'Chỉ còn mình tôi')).result, 'success')
+  assert.deepEqual(await say(agentDevice, 'Tôi vẫn ở đây?'), failed('user_message', 'You are not a member of this room', 'NOT_A_MEMBER'))
+  for (const client of [agentDevice, agentTablet, outsider]) assert.deepEqual(await client.settle(), [])
+
+  // Re-adding a former member lets them back in.
+  const back = await owner.request({ command: 'room_add_member', roomId: 1, userId: 4 })
+  assert.deepEqual(back.room.members.map((m: { userId: string }) => m.userId).sort(), ['14', '4'])
+  await agentDevice.next((f) => f.command === 'room_member_added')
+  await say(owner, 'Chào mừng trở lại')
+  assert.equal((await agentDevice.next((f) => f.command === 'user_message')).message.content, 'Chào mừng trở lại')
+})
+
+test('room_remove_member failures: not the owner, not a member, unknown room; removing a non-member is a no-op', async (t) => {
+  const app = await build(t, db.database)
+  const owner = await loggedIn(app, 14)
+  const agentDevice = await loggedIn(app, 4)
+  const outsider = await loggedIn(app, 15)
+  assert.deepEqual(await agentDevice.request({ command: 'room_remove_member', roomId: 1, userId: 14 }), failed('room_remove_member', 'Not allowed', 'FORBIDDEN'))
+  assert.deepEqual(await outsider.request({ command: 'room_remove_member', roomId: 1, userId: 4 }), failed('room_remove_member', 'You are not a member of this room', 'NOT_A_MEMBER'))
+  assert.deepEqual(await owner.request({ command: 'room_remove_member', roomId: 42, userId: 4 }), failed('room_remove_member', 'Chat room not found', 'ROOM_NOT_FOUND'))
+  assert.equal((await owner.request({ command: 'room_remove_member', roomId: 1, userId: 15 })).result, 'success')
+  for (const client of [owner, agentDevice, outsider]) assert.deepEqual(await client.settle(50), [])
+  assert.equal((await say(agentDevice, 'vẫn là thành viên')).result, 'success')
+})
+
+test('room_leave: the others are told, the leaver stops receiving, and an owner hands the room over', async (t) => {
+  const app = await build(t, db.database)
+  const owner = await loggedIn(app, 14)
+  const ownerTablet = await loggedIn(app, 14, 'tablet')
+  const agentDevice = await loggedIn(app, 4)
+  const outsider = await loggedIn(app, 15)
+
+  assert.deepEqual(await owner.request({ command: 'room_leave', roomId: 1 }), { command: 'room_leave', result: 'success', roomId: '1' })
+  const event = { command: 'room_member_removed', roomId: '1', userId: '14', removedBy: '14' }
+  assert.deepEqual(await agentDevice.next((f) => f.command === 'room_member_removed'), event)
+  assert.deepEqual(await ownerTablet.next((f) => f.command === 'room_member_removed'), event)
+  assert.deepEqual(await outsider.settle(50), [])
+
+  await say(agentDevice, 'Còn ai không?')
+  assert.deepEqual(await ownerTablet.settle(), [])
+  assert.deepEqual(await owner.settle(0), [])
+  // The agent, the only one left, now owns the room and may add people.
+  assert.equal((await agentDevice.request({ command: 'room_add_member', roomId: 1, userId: 15 })).result, 'success')
+
+  assert.deepEqual(await owner.request({ command: 'room_leave', roomId: 1 }), failed('room_leave', 'You are not a member of this room', 'NOT_A_MEMBER'))
+  assert.deepEqual(await owner.request({ command: 'room_leave', roomId: 5000 }), failed('room_leave', 'Chat room not found', 'ROOM_NOT_FOUND'))
+})
+
+test('membership commands check the login and the request shape before anything else', async (t) => {
+  const app = await build(t, db.database)
+  const anonymous = await connect(app)
+  const owner = await loggedIn(app, 14)
+  const agentDevice = await loggedIn(app, 4)
+  for (const command of ['room_add_member', 'room_remove_member', 'room_leave']) {
+    assert.deepEqual(await anonymous.request({ command, roomId: 1, userId: 15 }), failed(command, 'Not authenticated', 'NOT_AUTHENTICATED'))
+    const badRoom = await owner.request({ command, roomId: 'one', userId: 15 })
+    assert.deepEqual([badRoom.code, badRoom.reason, badRoom.errors?.[0]?.path], ['INVALID_FORMAT', 'Invalid message format', '/roomId'])
+    const missing = await owner.request({ command })
+    assert.deepEqual([missing.code, missing.reason, missing.errors?.[0]?.path], ['MISSING_FIELDS', 'Missing required fields', '/roomId'])
+  }
+  assert.deepEqual(await agentDevice.settle(50), [])
+  assert.deepEqual((await owner.request({ command: 'room_add_member', roomId: 1, userId: 4 })).room.members.length, 2)
+})

@@ -1,0 +1,42 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { DEV_JWT_SECRET, loadConfig } from '../../plugins/config.js'
+import { buildApp } from '../../src/app.js'
+
+test('defaults fill in what the environment leaves out, and numbers arrive as numbers', () => {
+  const config = loadConfig({ PORT: '8080', AUTH_TIMEOUT_MS: '2500', DEMO_SEED: 'false' })
+  assert.equal(config.PORT, 8080)
+  assert.equal(config.AUTH_TIMEOUT_MS, 2500)
+  assert.equal(config.DEMO_SEED, false)
+  assert.equal(config.MAX_MESSAGE_CHARS, 4000)
+  assert.equal(config.HEARTBEAT_INTERVAL_MS, 30_000)
+  assert.equal(config.JWT_USER_CLAIM, 'sub')
+  assert.equal(config.DATABASE_URL, undefined, 'an empty value counts as unset')
+})
+
+test('a bad value stops start-up with a message naming the variable', () => {
+  const bad: Array<[string, Record<string, string>]> = [
+    ['PORT', { PORT: 'three thousand' }],
+    ['AUTH_TIMEOUT_MS', { AUTH_TIMEOUT_MS: '0' }],
+    ['HEARTBEAT_INTERVAL_MS', { HEARTBEAT_INTERVAL_MS: '-5' }],
+    ['MAX_MESSAGE_CHARS', { MAX_MESSAGE_CHARS: '12.5' }],
+    ['AUTH_TIMEOUT_MS', { AUTH_TIMEOUT_MS: '1e4' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['DEMO_SEED', { DEMO_SEED: 'maybe' }]
+  ]
+  for (const [name, env] of bad) {
+    assert.throws(() => loadConfig(env), (error: Error) => error.message.startsWith('Invalid configuration') && error.message.includes(name), name)
+  }
+})
+
+test('production refuses to start without a JWT secret or with the development one', () => {
+  assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /JWT_SECRET/)
+  assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET }), /JWT_SECRET/)
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-real-secret-from-the-vault-0123456789', DEMO_SEED: 'true' })
+  assert.equal(config.DEMO_SEED, false, 'no demo users in production')
+})
+
+test('building the app with a bad setting fails before anything starts', async () => {
+  await assert.rejects(buildApp({ config: { NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: 'abc' } }), /PORT/)
+  await assert.rejects(buildApp({ config: { NODE_ENV: 'production', LOG_LEVEL: 'silent', JWT_SECRET: '' } }), /JWT_SECRET/)
+})

@@ -1,0 +1,107 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { eq } from 'drizzle-orm'
+import { users } from '../../src/db/schema.js'
+import { build, connect, loggedIn, loggedInReal, listen, useDatabase } from '../helpers.js'
+
+const db = useDatabase()
+
+test('presence over real sockets: first device online, last device offline with lastSeenAt, strangers hear nothing', async (t) => {
+  const app = await build(t, db.database)
+  const url = await listen(app)
+  const agentDevice = await loggedInReal(app, url, 4, 'agent-phone')
+  const stranger = await loggedInReal(app, url, 15, 'stranger-phone')
+
+  const phone = await loggedInReal(app, url, 14, 'phone')
+  assert.deepEqual(await agentDevice.next((f) => f.command === 'presence'), { command: 'presence', userId: '14', online: true, lastSeenAt: null })
+  // A second device of a user already online says nothing new.
+  const laptop = await loggedInReal(app, url, 14, 'laptop')
+  phone.close()
+  await phone.closed
+  await agentDevice.settle()
+  assert.deepEqual(agentDevice.presence(), [])
+
+  const before = Date.now()
+  laptop.close()
+  const offline = await agentDevice.next((f) => f.command === 'presence')
+  assert.equal(offline.userId, '14')
+  assert.equal(offline.online, false)
+  assert.match(offline.lastSeenAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+  assert.ok(Date.parse(offline.lastSeenAt) >= before - 1000)
+  const [stored] = await app.db.select({ lastSeenAt: users.lastSeenAt }).from(users).where(eq(users.id, '14'))
+  assert.equal(stored?.lastSeenAt?.toISOString(), offline.lastSeenAt)
+
+  // 15 shares no room with 14 or 4: none of it reached them.
+  assert.deepEqual(await stranger.settle(), [])
+  assert.deepEqual(stranger.presence(), [])
+  assert.deepEqual((await agentDevice.request({ command: 'presence_query', userIds: [14, 15] })).presence, [
+    { userId: '14', online: false, lastSeenAt: offline.lastSeenAt }
+  ])
+})
+
+test('a quick reconnect of the last device ends online, never offline last', async (t) => {
+  const app = await build(t, db.database)
+  const url = await listen(app)
+  const agentDevice = await loggedInReal(app, url, 4, 'agent-phone')
+  const phone = await loggedInReal(app, url, 14, 'phone')
+  await agentDevice.next((f) => f.command === 'presence')
+  phone.close()
+  await phone.closed
+  await loggedInReal(app, url, 14, 'phone')
+  await agentDevice.settle(300)
+  const seen = agentDevice.presence()
+  assert.ok(seen.length <= 2, JSON.stringify(seen))
+  assert.equal(seen.at(-1)?.online ?? true, true)
+  assert.deepEqual((await agentDevice.request({ command: 'presence_query', userIds: [14] })).presence[0].online, true)
+})
+
+test('presence_query answers for users sharing a room and for the caller; the rest are left out', async (t) => {
+  const app = await build(t, db.database)
+  const seen = new Date('2024-12-18T10:20:30.123Z')
+  await app.db.update(users).set({ lastSeenAt: seen }).where(eq(users.id, '14'))
+  const agentDevice = await loggedIn(app, 4)
+  const stranger = await loggedIn(app, 15)
+
+  const answer = await agentDevice.request({ command: 'presence_query', userIds: [14, '15', '4', 999, '14'], requestId: 'q' })
+  assert.deepEqual(answer, {
+    command: 'presence_query',
+    result: 'success',
+    requestId: 'q',
+    presence: [
+      { userId: '14', online: false, lastSeenAt: '2024-12-18T10:20:30.123Z' },
+      { userId: '4', online: true, lastSeenAt: null }
+    ]
+  })
+
+  // 14 comes online: the same question now says so.
+  await loggedIn(app, 14)
+  const again = await agentDevice.request({ command: 'presence_query', userIds: [14] })
+  assert.deepEqual(again.presence, [{ userId: '14', online: true, lastSeenAt: null }])
+
+  // 15 shares no room with anyone: nobody is revealed to them, not even whether a user exists.
+  assert.deepEqual((await stranger.request({ command: 'presence_query', userIds: [4, 14, 16, 999] })).presence, [])
+  assert.deepEqual(await stranger.settle(50), [])
+})
+
+test('a user who left a room no longer sees its members, nor they them', async (t) => {
+  const app = await build(t, db.database)
+  const buyer = await loggedIn(app, 14)
+  const agentDevice = await loggedIn(app, 4)
+  await buyer.request({ command: 'room_leave', roomId: 1 })
+  assert.deepEqual((await buyer.request({ command: 'presence_query', userIds: [4] })).presence, [])
+  assert.deepEqual((await agentDevice.request({ command: 'presence_query', userIds: [14] })).presence, [])
+})
+
+test('presence_query refuses more than 100 ids, bad ids, a missing list, and anonymous sockets', async (t) => {
+  const app = await build(t, db.database)
+  const client = await loggedIn(app, 4)
+  const tooMany = await client.request({ command: 'presence_query', userIds: Array.from({ length: 101 }, (_, i) => i + 1) })
+  assert.equal(tooMany.reason, 'Invalid message format')
+  assert.equal(tooMany.code, 'INVALID_FORMAT')
+  assert.equal((await client.request({ command: 'presence_query', userIds: ['x'] })).code, 'INVALID_FORMAT')
+  const missing = await client.request({ command: 'presence_query' })
+  assert.deepEqual({ reason: missing.reason, code: missing.code }, { reason: 'Missing required fields', code: 'MISSING_FIELDS' })
+  assert.deepEqual((await client.request({ command: 'presence_query', userIds: [] })).presence, [])
+  const anonymous = await connect(app)
+  assert.equal((await anonymous.request({ command: 'presence_query', userIds: [4] })).code, 'NOT_AUTHENTICATED')
+})
