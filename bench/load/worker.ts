@@ -215,6 +215,8 @@ async function handle (request: WorkerRequest): Promise<WorkerReply> {
   }
 }
 
+// The orchestrator going away (killed, crashed) must not leave clients behind.
+process.on('disconnect', () => process.exit(0))
 process.on('message', (request: WorkerRequest & { id: number }) => {
   handle(request).then(
     (reply) => process.send!({ id: request.id, reply }),

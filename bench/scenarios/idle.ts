@@ -41,7 +41,7 @@ export async function idle (ctx: ScenarioContext, server: ServerProcess): Promis
       for (let userId = connected + 1; userId <= target; userId++) {
         clients.push({ userId: String(userId), uuid: `idle-${userId}`, roomId: '1', localAddress: SOURCE_ADDRESSES[userId % SOURCE_ADDRESSES.length]! })
       }
-      const opened = await fleet.open(server.url, ctx.secret, deal(clients, LOAD_PROCESSES), 200)
+      const opened = await fleet.open(server.url, ctx.secret, deal(clients, LOAD_PROCESSES), 50)
       connected = target
       await sleep(1000)
       const reading = await server.probe(true)
