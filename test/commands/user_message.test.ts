@@ -1,14 +1,18 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { eq } from 'drizzle-orm'
-import { build, connect, failure, loggedIn, textMessage, useDatabase, type Frame } from '../helpers.js'
-import { messages } from '../../src/db/schema.js'
+import { eq, sql } from 'drizzle-orm'
+import { build, connect, failure, loggedIn, notPresence, textMessage, useDatabase, withoutPresence, type Frame, type TestClient } from '../helpers.js'
+import { chatRooms, messages } from '../../src/db/schema.js'
 
 const db = useDatabase()
 
 const AGENT_4 = { userId: '4', fullname: 'Nguyễn Văn A', avatar: 'https://example.com/avatar.jpg', primaryRole: 'AGENT' }
 const ROOM_1 = { roomId: '1', listingId: '123', title: 'Bán nhà mặt phố Hà Nội' }
 const ISO_WITH_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/** The room's `seq` counter as stored. */
+const lastSeq = async (app: Awaited<ReturnType<typeof build>>) =>
+  (await app.db.select({ lastSeq: chatRooms.lastSeq }).from(chatRooms).where(eq(chatRooms.id, '1')))[0]?.lastSeq
 
 /** Checks a user_message frame against the seed document's broadcast, field by field and in the seed's order. */
 function assertSeedBroadcast (frame: Frame, expected: { content: string | null, messageType: string, media: string | null, seq: number }): void {
@@ -38,8 +42,8 @@ test('the seed TEXT message reaches both members; the sender\'s copy is its ackn
   const outsider = await loggedIn(app, 15, 'device-3')
 
   agent.send({ command: 'user_message', content: 'Xin chào', messageType: 'TEXT', roomId: 1, requestId: 'm1' })
-  const ack = await agent.next()
-  const broadcast = await buyer.next()
+  const ack = await agent.next(notPresence)
+  const broadcast = await buyer.next(notPresence)
   assert.equal(ack.result, 'success')
   assert.equal(ack.requestId, 'm1')
   assertSeedBroadcast(ack, { content: 'Xin chào', messageType: 'TEXT', media: null, seq: 1 })
@@ -49,9 +53,9 @@ test('the seed TEXT message reaches both members; the sender\'s copy is its ackn
   assert.equal(broadcast.requestId, undefined)
   assert.deepEqual(broadcast.message, ack.message)
   // User 15 is in no room and hears nothing; nobody gets a second copy.
-  assert.deepEqual(await outsider.settle(), [])
-  assert.deepEqual(agent.pending(), [])
-  assert.deepEqual(buyer.pending(), [])
+  assert.deepEqual(withoutPresence(await outsider.settle()), [])
+  assert.deepEqual(withoutPresence(agent.pending()), [])
+  assert.deepEqual(withoutPresence(buyer.pending()), [])
 
   const [row] = await app.db.select().from(messages).where(eq(messages.id, ack.message.messageId))
   assert.equal(row?.content, 'Xin chào')
@@ -67,7 +71,7 @@ test('the seed IMAGE message carries its media and caption to every member', asy
   assert.equal(ack.result, 'success')
   const expected = { content: 'Có gì trong bức hình này', messageType: 'IMAGE', media: 'https://example.com/image.jpg', seq: 1 }
   assertSeedBroadcast(ack, expected)
-  assertSeedBroadcast(await buyer.next(), expected)
+  assertSeedBroadcast(await buyer.next(notPresence), expected)
 })
 
 test('two devices of one user: the other device gets the broadcast, the sending one only its acknowledgement', async (t) => {
@@ -79,13 +83,13 @@ test('two devices of one user: the other device gets the broadcast, the sending 
   assert.equal(ack.result, 'success')
   assert.equal(ack.requestId, 'p1')
   for (const other of [laptop, buyer]) {
-    const frame = await other.next()
+    const frame = await other.next(notPresence)
     assert.equal(frame.result, undefined)
     assert.deepEqual(frame.message, ack.message)
   }
   // Exactly one frame each.
   await phone.settle()
-  for (const client of [phone, laptop, buyer]) assert.deepEqual(client.pending(), [])
+  for (const client of [phone, laptop, buyer]) assert.deepEqual(withoutPresence(client.pending()), [])
 })
 
 test('refusals: not logged in, unknown room, not a member, media or content missing', async (t) => {
@@ -114,7 +118,7 @@ test('refusals: not logged in, unknown room, not a member, media or content miss
   assert.deepEqual(missingType, failure('user_message', 'Missing required fields', 'MISSING_FIELDS', { errors: [{ path: '/messageType', message: 'is required' }] }))
 
   // None of that stored or broadcast anything.
-  assert.deepEqual(await buyer.settle(), [])
+  assert.deepEqual(withoutPresence(await buyer.settle()), [])
   assert.equal((await app.db.select().from(messages)).length, 0)
 })
 
@@ -125,13 +129,13 @@ test('a retry with the same clientMessageId stores nothing new and is answered w
   const first = await agent.request(textMessage('chỉ một lần', { clientMessageId: 'c-1', requestId: 'try-1' }))
   assert.equal(first.result, 'success')
   assert.equal(first.message.clientMessageId, 'c-1')
-  assert.equal((await buyer.next()).message.messageId, first.message.messageId)
+  assert.equal((await buyer.next(notPresence)).message.messageId, first.message.messageId)
 
   const retry = await agent.request(textMessage('chỉ một lần', { clientMessageId: 'c-1', requestId: 'try-2' }))
   assert.equal(retry.result, 'success')
   assert.equal(retry.requestId, 'try-2')
   assert.deepEqual(retry.message, first.message)
-  assert.deepEqual(await buyer.settle(), [], 'the retry is not broadcast again')
+  assert.deepEqual(withoutPresence(await buyer.settle()), [], 'the retry is not broadcast again')
   assert.equal((await app.db.select().from(messages)).length, 1)
 
   // Another sender may use the same clientMessageId: it names their own message.
@@ -139,4 +143,76 @@ test('a retry with the same clientMessageId stores nothing new and is answered w
   assert.equal(reply.result, 'success')
   assert.notEqual(reply.message.messageId, first.message.messageId)
   assert.equal(reply.message.seq, 2)
+})
+
+test('consecutive messages in a room get seq 1, 2, 3 and the room remembers the last one', async (t) => {
+  const app = await build(t, db.database)
+  const agent = await loggedIn(app, 4)
+  const buyer = await loggedIn(app, 14)
+  const seqs: number[] = []
+  for (const text of ['một', 'hai', 'ba']) seqs.push((await agent.request(textMessage(text))).message.seq)
+  assert.deepEqual(seqs, [1, 2, 3])
+  const received = [await buyer.next(notPresence), await buyer.next(notPresence), await buyer.next(notPresence)]
+  assert.deepEqual(received.map((frame) => [frame.message.seq, frame.message.content]), [[1, 'một'], [2, 'hai'], [3, 'ba']])
+  assert.equal(await lastSeq(app), 3)
+})
+
+test('a database that fails on store: nothing stored, nothing broadcast, "Server is busy, try again"; then it recovers', async (t) => {
+  const app = await build(t, db.database)
+  const agent = await loggedIn(app, 4)
+  const laptop = await loggedIn(app, 4, 'laptop')
+  const buyer = await loggedIn(app, 14)
+  assert.equal((await agent.request(textMessage('trước sự cố'))).message.seq, 1)
+  await buyer.next(notPresence)
+  await laptop.next(notPresence)
+
+  // A real failure inside the storing transaction: SQLSTATE 08006 is "connection failure".
+  await app.db.execute(sql.raw(`
+    CREATE FUNCTION refuse_messages() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'storage is down' USING ERRCODE = '08006'; END $$`))
+  await app.db.execute(sql.raw('CREATE TRIGGER messages_down BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_messages()'))
+  const dropTrigger = async () => {
+    await app.db.execute(sql.raw('DROP TRIGGER IF EXISTS messages_down ON messages'))
+    await app.db.execute(sql.raw('DROP FUNCTION IF EXISTS refuse_messages()'))
+  }
+  t.after(dropTrigger)
+
+  assert.deepEqual(
+    await agent.request(textMessage('trong sự cố', { requestId: 'busy' })),
+    failure('user_message', 'Server is busy, try again', 'UNAVAILABLE', { requestId: 'busy' }))
+  assert.deepEqual(withoutPresence(await buyer.settle()), [])
+  assert.deepEqual(withoutPresence(laptop.pending()), [])
+  assert.equal(await lastSeq(app), 1)
+  assert.equal((await app.db.select().from(messages).where(eq(messages.content, 'trong sự cố'))).length, 0)
+
+  await dropTrigger()
+  const after = await agent.request(textMessage('sau sự cố'))
+  assert.equal(after.result, 'success')
+  assert.equal(after.message.seq, 2)
+  assert.equal((await buyer.next(notPresence)).message.seq, 2)
+  assert.equal(await lastSeq(app), 2)
+})
+
+test('concurrent senders on several sockets: seq has no gaps and every socket sees the room in seq order', async (t) => {
+  const app = await build(t, db.database)
+  const senders = [await loggedIn(app, 4, 'phone'), await loggedIn(app, 4, 'laptop'), await loggedIn(app, 14, 'tablet')]
+  const listener = await loggedIn(app, 14, 'watch')
+  const perSender = 8
+  const total = perSender * senders.length
+  // Everything is sent at once, without waiting for answers, so the stores overlap.
+  senders.forEach((client, index) => {
+    for (let n = 0; n < perSender; n++) client.send(textMessage(`s${index}-${n}`, { requestId: `s${index}-${n}` }))
+  })
+
+  const seen = async (client: TestClient) => {
+    const seqs: number[] = []
+    while (seqs.length < total) seqs.push((await client.next((frame) => frame.command === 'user_message', 5000)).message.seq)
+    return seqs
+  }
+  const everyone = await Promise.all([...senders, listener].map(seen))
+  const inOrder = Array.from({ length: total }, (_, index) => index + 1)
+  everyone.forEach((seqs, index) => assert.deepEqual(seqs, inOrder, `socket ${index} got the room out of order`))
+  assert.equal(await lastSeq(app), total)
+  const stored = await app.db.select({ seq: messages.seq }).from(messages).orderBy(messages.seq)
+  assert.deepEqual(stored.map((row) => row.seq), inOrder)
 })
