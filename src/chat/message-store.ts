@@ -58,8 +58,11 @@ export class MessageStore {
   private readonly onStored: (stored: StoredMessage) => void
   private readonly onError: (error: unknown, size: number) => void
 
-  constructor (db: Db, hooks: { onStored: (stored: StoredMessage) => void, onError: (error: unknown, size: number) => void }) {
+  private readonly waitLimitMs: number
+
+  constructor (db: Db, hooks: { onStored: (stored: StoredMessage) => void, onError: (error: unknown, size: number) => void }, waitLimitMs = 5000) {
     this.db = db
+    this.waitLimitMs = waitLimitMs
     this.onStored = hooks.onStored
     this.onError = hooks.onError
   }
@@ -84,6 +87,8 @@ export class MessageStore {
       // that its room has not been sent yet.
       for (const result of results) if (result.ok && !result.duplicate) this.onStored(result)
       batch.forEach((pending, index) => pending.resolve(results[index] ?? { ok: false, code: 'INTERNAL' }))
+      // Let sockets be read and written between batches (an embedded database never yields on its own).
+      await new Promise<void>((resolve) => setImmediate(resolve))
     }
     this.running = undefined
   }
@@ -113,8 +118,25 @@ export class MessageStore {
     return [{ ok: false, code: 'INTERNAL', error }]
   }
 
+  /**
+   * One transaction for the batch. The database must start it within `waitLimitMs` (the pool may be
+   * exhausted or the server gone): past that the batch fails as transient, and a transaction that gets
+   * its connection later finds itself abandoned and rolls back before writing anything.
+   */
   private storeOnce (inputs: NewMessage[]): Promise<StoreResult[]> {
-    return this.db.transaction((tx) => storeBatch(tx, inputs))
+    let state: 'waiting' | 'started' | 'abandoned' = 'waiting'
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (state !== 'waiting') return
+        state = 'abandoned'
+        reject(Object.assign(new Error('no database connection within the wait limit'), { code: 'DB_POOL_TIMEOUT' }))
+      }, this.waitLimitMs)
+      this.db.transaction(async (tx) => {
+        if (state === 'abandoned') throw Object.assign(new Error('abandoned after the wait limit'), { code: 'DB_POOL_TIMEOUT' })
+        state = 'started'
+        return storeBatch(tx, inputs)
+      }).then(resolve, reject).finally(() => clearTimeout(timer))
+    })
   }
 }
 
