@@ -21,13 +21,13 @@ export default fp(async (app) => {
   const source: PresenceSource = {
     online: async (userIds) => new Set(userIds.filter((userId) => sessions.isOnline(userId)))
   }
-  // One chain per user, so a quick reconnect can never overtake the offline event before it.
-  const chains = new Map<string, Promise<void>>()
+  // One queue for all presence work: a quick reconnect never overtakes the offline event before it, and
+  // presence, a side matter, holds at most one database connection at a time.
+  let queue: Promise<void> = Promise.resolve()
   const inOrder = (userId: string, task: () => Promise<void>) => {
-    const next = (chains.get(userId) ?? Promise.resolve()).then(task).catch((error: unknown) => {
+    queue = queue.then(task).catch((error: unknown) => {
       app.log.warn({ err: error, userId }, 'presence update failed')
-    }).finally(() => { if (chains.get(userId) === next) chains.delete(userId) })
-    chains.set(userId, next)
+    })
   }
   const announce = async (userId: string, online: boolean, lastSeenAt: Date | null) => {
     const peers = await roomPeers(db, userId)
@@ -51,5 +51,5 @@ export default fp(async (app) => {
   } satisfies PresenceAnnouncer)
 
   // Pending last-seen writes finish before the database closes.
-  app.addHook('onClose', async () => { await Promise.all(chains.values()) })
+  app.addHook('onClose', async () => { await queue })
 }, { name: 'presence', dependencies: ['db', 'broker', 'sessions'] })

@@ -32,7 +32,8 @@ test('two devices of one buyer contacting the same listing at once get one room'
 })
 
 test('a member removed mid-conversation stops receiving at once and can no longer send', async (t) => {
-  const app = await build(t, db.database)
+  // The burst of 30 messages must not meet the per-connection rate limit.
+  const app = await build(t, db.database, { RATE_LIMIT_BURST: 100 })
   const url = await listen(app)
   const owner = await loggedInReal(app, url, 14, 'owner')
   const removed = await loggedInReal(app, url, 4, 'agent')
