@@ -5,6 +5,7 @@ import { isTransientDbError, sqlState } from '../db/errors.js'
 import type { FailureCode } from '../protocol/errors.js'
 import type { SenderProfile } from '../sessions/connection.js'
 import { toRoomHeader, type MessageEventBody, type RoomHeader } from './wire.js'
+import { takeChangeOrderLock } from './change-order.js'
 
 export type MessageType = 'TEXT' | 'IMAGE' | 'VIDEO' | 'FILE'
 
@@ -206,6 +207,8 @@ async function storeBatch (tx: Tx, inputs: NewMessage[]): Promise<StoreResult[]>
     })
   }
 
+  // New rows take their change_seq from the sequence on insert: in commit order, like edits and deletes.
+  if (inserts.length > 0) await takeChangeOrderLock(tx)
   const inserted = inserts.length === 0 ? [] : await tx.insert(messages).values(inserts).returning()
   // RETURNING keeps the VALUES order in practice, but nothing promises it: match rows by (room, seq).
   const byRoomSeq = new Map(inserted.map((row) => [`${row.roomId}:${row.seq}`, row]))
