@@ -39,8 +39,8 @@ export const ConfigSchema = Type.Object({
   // Abuse limits (docs/security.md): generous enough that a busy human never meets them.
   ALLOWED_ORIGINS: Optional,
   ALLOW_MISSING_ORIGIN: Bool(true),
-  RATE_LIMIT_PER_S: Type.Number({ exclusiveMinimum: 0, default: 10 }),
-  RATE_LIMIT_BURST: Int(30, 1),
+  RATE_LIMIT_PER_S: Type.Number({ exclusiveMinimum: 0, default: 20 }),
+  RATE_LIMIT_BURST: Int(100, 1),
   MAX_CONNECTIONS_PER_IP: Int(200, 1),
   MAX_DEVICES_PER_USER: Int(10, 1),
   MAX_FRAGMENTS: Int(64, 1),

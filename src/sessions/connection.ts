@@ -42,7 +42,7 @@ export class Connection {
   private pending = 0
   private readonly maxBufferedBytes: number
 
-  constructor (id: string, socket: WebSocket, remoteAddress: string, maxBufferedBytes: number, budget = new FrameBudget(10, 30)) {
+  constructor (id: string, socket: WebSocket, remoteAddress: string, maxBufferedBytes: number, budget = new FrameBudget(20, 100)) {
     this.id = id
     this.budget = budget
     this.socket = socket
