@@ -36,6 +36,15 @@ export const ConfigSchema = Type.Object({
   MAX_BUFFERED_BYTES: Int(1_048_576, 1024),
   EDIT_WINDOW_MS: Int(15 * 60_000),
   CLOSE_GRACE_MS: Int(2000),
+  // Abuse limits (docs/security.md): generous enough that a busy human never meets them.
+  ALLOWED_ORIGINS: Optional,
+  ALLOW_MISSING_ORIGIN: Bool(true),
+  RATE_LIMIT_PER_S: Type.Number({ exclusiveMinimum: 0, default: 10 }),
+  RATE_LIMIT_BURST: Int(30, 1),
+  MAX_CONNECTIONS_PER_IP: Int(200, 1),
+  MAX_DEVICES_PER_USER: Int(10, 1),
+  MAX_FRAGMENTS: Int(64, 1),
+  DB_QUERY_TIMEOUT_MS: Int(5000, 1),
   DEMO_SEED: Bool(true)
 })
 export type Config = Static<typeof ConfigSchema>
@@ -83,6 +92,12 @@ export function loadConfig (source: ConfigInput | NodeJS.ProcessEnv = process.en
   }
   if (production) config.DEMO_SEED = false
   return config
+}
+
+/** The exact origins a browser may open /ws from; undefined when any origin is accepted. */
+export function allowedOrigins (config: Config): Set<string> | undefined {
+  if (config.ALLOWED_ORIGINS === undefined) return undefined
+  return new Set(config.ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean))
 }
 
 export interface ConfigPluginOptions {

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { commands } from '../src/commands/index.js'
-import { createDispatcher } from '../src/protocol/dispatch.js'
+import { commandOf, createDispatcher, readFrame } from '../src/protocol/dispatch.js'
 import { CloseCodes } from '../src/protocol/close-codes.js'
 import { Connection } from '../src/sessions/connection.js'
+import { FrameBudget } from '../src/sessions/rate-limit.js'
+import { admitUpgrade } from '../src/sessions/admission.js'
 
 /** Failed logins one socket may make before it is closed (password-guessing by token). */
 export const MAX_FAILED_LOGINS = 5
@@ -15,8 +17,10 @@ export default async function wsRoute (app: FastifyInstance) {
   const node = randomBytes(4).toString('hex')
   let counter = 0
 
-  app.get('/ws', { websocket: true }, (socket, request) => {
-    const conn = new Connection(`${node}-${++counter}`, socket, request.ip, config.MAX_BUFFERED_BYTES)
+  // Origin and per-address checks run before the upgrade: a refused client gets a plain HTTP answer.
+  app.get('/ws', { websocket: true, onRequest: admitUpgrade(app) }, (socket, request) => {
+    const budget = new FrameBudget(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST)
+    const conn = new Connection(`${node}-${++counter}`, socket, request.ip, config.MAX_BUFFERED_BYTES, budget)
     sessions.add(conn)
     const log = app.log.child({ connectionId: conn.id })
     log.info({ remoteAddress: request.ip, origin: request.headers.origin }, 'connection opened')
@@ -29,14 +33,28 @@ export default async function wsRoute (app: FastifyInstance) {
     conn.authTimer.unref()
 
     socket.on('pong', () => { conn.alive = true })
+    let flooding = false
     socket.on('message', (data, isBinary) => {
       conn.alive = true
+      if (conn.closed || flooding) return
+      // The budget is spent when the frame arrives, not when its turn comes in the queue.
+      const frame = readFrame(data, isBinary)
+      const admission = budget.admit(commandOf(frame) === 'typing')
+      if (admission === 'drop') return
+      if (admission === 'close') {
+        // Frames already queued are answered first (the refusals tell the client why), then 4029.
+        flooding = true
+        log.warn({ userId: conn.session?.userId }, 'flooding past the rate limit, closing')
+        void conn.enqueue(async () => { conn.close(CloseCodes.FLOODING, 'Rate limit exceeded') })
+        return
+      }
       void conn.enqueue(async () => {
         if (conn.closed) return
-        const outcome = await dispatch(conn, data, isBinary)
+        const outcome = await dispatch.answerFrame(conn, frame, admission === 'refuse')
         if (outcome.answer !== undefined) conn.send(outcome.answer)
-        if (outcome.command === 'user_login' && outcome.failure !== undefined) {
+        if (outcome.command === 'user_login' && outcome.failure !== undefined && outcome.failure !== 'RATE_LIMITED') {
           log.info({ code: outcome.failure }, 'login failed')
+          budget.charge(1)
           if (++conn.failedLogins >= MAX_FAILED_LOGINS) conn.close(CloseCodes.FLOODING, 'Too many failed logins')
         }
       })

@@ -29,7 +29,10 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
   const app = Fastify({
     logger: options.logger ?? loggerOptions(early.LOG_LEVEL),
     // Clients see the real address behind a load balancer only when it is trusted to say so.
-    trustProxy: process.env.TRUST_PROXY === 'true'
+    trustProxy: process.env.TRUST_PROXY === 'true',
+    // A first start creates the embedded database (initdb and migrations), which on a busy machine
+    // takes longer than Fastify's default 10 s per plugin.
+    pluginTimeout: 120_000
   })
 
   // Infrastructure first: settings, database, token verification, the WebSocket server.
@@ -38,7 +41,12 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
   await app.register(authPlugin)
   await app.register(websocket, {
     options: {
+      // Limits on what one peer can make the server hold (docs/security.md): a frame over maxPayload
+      // closes with 1009; a message split into more than MAX_FRAGMENTS fragments, or a flood of tiny
+      // chunks, closes with 1008 (memory held by fragment wrappers, GHSA-96hv-2xvq-fx4p).
       maxPayload: early.MAX_PAYLOAD_BYTES,
+      maxFragments: early.MAX_FRAGMENTS,
+      maxBufferedChunks: early.MAX_FRAGMENTS * 16,
       perMessageDeflate: false
     },
     preClose: async () => { await closeSockets(app) }

@@ -28,7 +28,7 @@ export async function commit (ctx: ScenarioContext, database: { databaseUrl?: st
   try {
     // One transaction per message is slow: it gets a smaller burst so the run stays short.
     for (const [maxBatch, count] of [[1, ctx.options.quick ? 100 : 500], [500, ctx.options.quick ? 500 : 5_000]] as const) {
-      const store = new MessageStore(opened.db, { onStored: () => {}, onError: () => {} }, { maxBatch })
+      const store = new MessageStore(opened.db, { onStored: () => {}, onError: () => {} }, undefined, { maxBatch })
       const latency = new Histogram()
       const start = now()
       const results = await Promise.all(Array.from({ length: count }, (_, index) => {

@@ -5,6 +5,7 @@ import { isTransientDbError, sqlState } from '../db/errors.js'
 import type { FailureCode } from '../protocol/errors.js'
 import type { SenderProfile } from '../sessions/connection.js'
 import { toRoomHeader, type MessageEventBody, type RoomHeader } from './wire.js'
+import { takeChangeOrderLock } from './change-order.js'
 
 export type MessageType = 'TEXT' | 'IMAGE' | 'VIDEO' | 'FILE'
 
@@ -59,9 +60,12 @@ export class MessageStore {
   private readonly onError: (error: unknown, size: number) => void
   private readonly maxBatch: number
 
+  private readonly waitLimitMs: number
+
   /** `maxBatch` 1 turns group commit off (one transaction per message): the benchmark compares both. */
-  constructor (db: Db, hooks: { onStored: (stored: StoredMessage) => void, onError: (error: unknown, size: number) => void }, options: { maxBatch?: number } = {}) {
+  constructor (db: Db, hooks: { onStored: (stored: StoredMessage) => void, onError: (error: unknown, size: number) => void }, waitLimitMs = 5000, options: { maxBatch?: number } = {}) {
     this.db = db
+    this.waitLimitMs = waitLimitMs
     this.onStored = hooks.onStored
     this.onError = hooks.onError
     this.maxBatch = options.maxBatch ?? MAX_BATCH
@@ -87,6 +91,8 @@ export class MessageStore {
       // that its room has not been sent yet.
       for (const result of results) if (result.ok && !result.duplicate) this.onStored(result)
       batch.forEach((pending, index) => pending.resolve(results[index] ?? { ok: false, code: 'INTERNAL' }))
+      // Let sockets be read and written between batches (an embedded database never yields on its own).
+      await new Promise<void>((resolve) => setImmediate(resolve))
     }
     this.running = undefined
   }
@@ -116,8 +122,25 @@ export class MessageStore {
     return [{ ok: false, code: 'INTERNAL', error }]
   }
 
+  /**
+   * One transaction for the batch. The database must start it within `waitLimitMs` (the pool may be
+   * exhausted or the server gone): past that the batch fails as transient, and a transaction that gets
+   * its connection later finds itself abandoned and rolls back before writing anything.
+   */
   private storeOnce (inputs: NewMessage[]): Promise<StoreResult[]> {
-    return this.db.transaction((tx) => storeBatch(tx, inputs))
+    let state: 'waiting' | 'started' | 'abandoned' = 'waiting'
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (state !== 'waiting') return
+        state = 'abandoned'
+        reject(Object.assign(new Error('no database connection within the wait limit'), { code: 'DB_POOL_TIMEOUT' }))
+      }, this.waitLimitMs)
+      this.db.transaction(async (tx) => {
+        if (state === 'abandoned') throw Object.assign(new Error('abandoned after the wait limit'), { code: 'DB_POOL_TIMEOUT' })
+        state = 'started'
+        return storeBatch(tx, inputs)
+      }).then(resolve, reject).finally(() => clearTimeout(timer))
+    })
   }
 }
 
@@ -190,7 +213,9 @@ async function storeBatch (tx: Tx, inputs: NewMessage[]): Promise<StoreResult[]>
     })
   }
 
-  // The insert and the room update go out together too (they do not depend on each other).
+  // New rows take their change_seq from the sequence on insert: in commit order, like edits and deletes.
+  if (inserts.length > 0) await takeChangeOrderLock(tx)
+  // The insert and the room update go out together (they do not depend on each other).
   const [inserted] = inserts.length === 0
     ? [[]]
     : await Promise.all([tx.insert(messages).values(inserts).returning(), updateRoomHeads(tx, inserts)])

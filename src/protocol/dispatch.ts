@@ -38,26 +38,26 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
     compiled.set(name, { definition, check: TypeCompiler.Compile(definition.schema) })
   }
 
-  return async function dispatch (conn: Connection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Promise<FrameOutcome> {
-    if (isBinary) return { answer: failureFrame(undefined, 'INVALID_FORMAT', undefined), failure: 'INVALID_FORMAT' }
-    let frame: unknown
-    try {
-      frame = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'))
-    } catch {
-      return { answer: failureFrame(undefined, 'INVALID_FORMAT', undefined), failure: 'INVALID_FORMAT' }
-    }
+  /**
+   * Answers one frame already read with `readFrame`. `refused` (over the rate limit) answers
+   * "Rate limit exceeded", echoing what it can, without running anything.
+   */
+  async function answerFrame (conn: Connection, frame: unknown, refused = false): Promise<FrameOutcome> {
     if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
-      return { answer: failureFrame(undefined, 'INVALID_FORMAT', undefined), failure: 'INVALID_FORMAT' }
+      const code = refused ? 'RATE_LIMITED' : 'INVALID_FORMAT'
+      return { answer: failureFrame(undefined, code, undefined), failure: code }
     }
     const request = frame as Record<string, unknown>
     const requestId = isRequestId(request.requestId) ? request.requestId : undefined
     const name = request.command
     if (typeof name !== 'string') {
-      return { answer: failureFrame(undefined, 'INVALID_FORMAT', requestId), failure: 'INVALID_FORMAT' }
+      const code = refused ? 'RATE_LIMITED' : 'INVALID_FORMAT'
+      return { answer: failureFrame(undefined, code, requestId), failure: code }
     }
     const entry = compiled.get(name)
     const fail = (code: FailureCode, errors?: FieldError[], errorId?: string): FrameOutcome =>
       ({ answer: failureFrame(name, code, requestId, { errors, errorId }), command: name, failure: code })
+    if (refused) return fail('RATE_LIMITED')
     if (entry === undefined) return fail('UNKNOWN_COMMAND')
     if (entry.definition.requiresAuth && conn.session === undefined) return fail('NOT_AUTHENTICATED')
     if (app.sessions.closing) return fail('UNAVAILABLE')
@@ -79,6 +79,31 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
       return fail('INTERNAL', undefined, errorId)
     }
   }
+
+  /** Reads and answers one raw frame; nothing thrown escapes. */
+  const dispatch = (conn: Connection, data: RawData, isBinary: boolean): Promise<FrameOutcome> =>
+    answerFrame(conn, readFrame(data, isBinary))
+  return Object.assign(dispatch, { answerFrame })
+}
+
+export type RawData = Buffer | ArrayBuffer | Buffer[]
+
+/** What a frame holds once read: the parsed JSON, or `NOT_JSON` for binary frames and text that does not parse. */
+export const NOT_JSON = Symbol('not JSON')
+
+export function readFrame (data: RawData, isBinary: boolean): unknown {
+  if (isBinary) return NOT_JSON
+  try {
+    return JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'))
+  } catch {
+    return NOT_JSON
+  }
+}
+
+/** The `command` a read frame names, if it names one. */
+export const commandOf = (frame: unknown): string | undefined => {
+  const name = typeof frame === 'object' && frame !== null ? (frame as { command?: unknown }).command : undefined
+  return typeof name === 'string' ? name : undefined
 }
 
 /** Lists what is wrong, one entry per field; a missing required field makes it MISSING_FIELDS. */

@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws'
 import { CloseCodes } from '../protocol/close-codes.js'
+import { FrameBudget } from './rate-limit.js'
 
 /** The public profile of a logged-in user, as it appears in `sender` objects. */
 export interface SenderProfile {
@@ -17,6 +18,8 @@ export interface SessionInfo {
   expiresAt: number
 }
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 /**
  * One WebSocket connection and what the server knows of it. Commands on it run one after another
  * (`enqueue`), so answers leave in the order the frames arrived.
@@ -31,23 +34,30 @@ export class Connection {
   alive = true
   closed = false
   failedLogins = 0
+  /** How many frames it may still send (rate limit). */
+  readonly budget: FrameBudget
   authTimer: NodeJS.Timeout | undefined
   expiryTimer: NodeJS.Timeout | undefined
   private tail: Promise<void> = Promise.resolve()
   private pending = 0
   private readonly maxBufferedBytes: number
 
-  constructor (id: string, socket: WebSocket, remoteAddress: string, maxBufferedBytes: number) {
+  constructor (id: string, socket: WebSocket, remoteAddress: string, maxBufferedBytes: number, budget = new FrameBudget(10, 30)) {
     this.id = id
+    this.budget = budget
     this.socket = socket
     this.remoteAddress = remoteAddress
     this.maxBufferedBytes = maxBufferedBytes
   }
 
-  /** Runs `task` after every task queued before it; errors are the task's own business. */
+  /**
+   * Runs `task` after every task queued before it; errors are the task's own business. Each task waits
+   * for a turn of the event loop first: an embedded database answers through promises alone, and a long
+   * queue on one socket would otherwise keep every other socket from being read or written meanwhile.
+   */
   enqueue (task: () => Promise<void>): Promise<void> {
     this.pending++
-    this.tail = this.tail.then(task).finally(() => { this.pending-- })
+    this.tail = this.tail.then(nextTurn).then(task).finally(() => { this.pending-- })
     return this.tail
   }
 

@@ -1,14 +1,27 @@
 import type { FastifyInstance } from 'fastify'
 import { CloseCodes } from '../protocol/close-codes.js'
+import { fail } from '../protocol/errors.js'
 import type { Connection, SessionInfo } from './connection.js'
 
 /** setTimeout cannot wait longer than 2^31-1 ms; a longer expiry is reached in several steps. */
 const MAX_TIMER_MS = 2_147_483_647
 const SESSION_EXPIRED = JSON.stringify({ command: 'session_expired' })
 
-/** Makes `conn` the session of (userId, uuid), taking over any older connection of that device. */
+/**
+ * Makes `conn` the session of (userId, uuid), taking over any older connection of that device. A new
+ * device past MAX_DEVICES_PER_USER (on this node) is refused with "Not allowed": the devices already
+ * logged in keep working, and a stolen token cannot push them out.
+ */
 export async function startSession (app: FastifyInstance, conn: Connection, info: SessionInfo): Promise<void> {
   const previous = conn.session
+  if (previous?.uuid !== info.uuid && app.sessions.device(info.userId, info.uuid) === undefined) {
+    let others = 0
+    for (const device of app.sessions.devices(info.userId)) if (device !== conn) others++
+    if (others >= app.config.MAX_DEVICES_PER_USER) {
+      app.log.warn({ userId: info.userId, uuid: info.uuid, connectionId: conn.id }, 'login refused: too many devices')
+      fail('FORBIDDEN')
+    }
+  }
   const wasOnline = app.sessions.isOnline(info.userId)
   if (previous !== undefined && previous.uuid !== info.uuid) app.sessions.remove(conn, { keepConnection: true })
   conn.session = info

@@ -7,6 +7,7 @@ import type { Connection } from './connection.js'
 export class SessionRegistry {
   private readonly byUser = new Map<string, Map<string, Connection>>()
   readonly connections = new Set<Connection>()
+  private readonly byAddress = new Map<string, number>()
   messagesIn = 0
   /** Set when shutdown begins: new commands are refused so that in-flight work can finish. */
   closing = false
@@ -14,6 +15,19 @@ export class SessionRegistry {
 
   add (conn: Connection): void {
     this.connections.add(conn)
+    this.byAddress.set(conn.remoteAddress, this.connectionsFrom(conn.remoteAddress) + 1)
+  }
+
+  /** Open sockets from one remote address on this node. */
+  connectionsFrom (address: string): number {
+    return this.byAddress.get(address) ?? 0
+  }
+
+  private forget (conn: Connection): void {
+    if (!this.connections.delete(conn)) return
+    const left = this.connectionsFrom(conn.remoteAddress) - 1
+    if (left > 0) this.byAddress.set(conn.remoteAddress, left)
+    else this.byAddress.delete(conn.remoteAddress)
   }
 
   /** Registers `conn` as the session of (userId, uuid); returns the connection it replaces, if any. */
@@ -33,7 +47,7 @@ export class SessionRegistry {
    * user's last device on this node.
    */
   remove (conn: Connection, options: { keepConnection?: boolean } = {}): boolean {
-    if (options.keepConnection !== true) this.connections.delete(conn)
+    if (options.keepConnection !== true) this.forget(conn)
     const session = conn.session
     if (session === undefined) return false
     const devices = this.byUser.get(session.userId)

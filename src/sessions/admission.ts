@@ -1,0 +1,27 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { allowedOrigins } from '../../plugins/config.js'
+
+/**
+ * The checks a WebSocket upgrade passes before it happens: the browser origin is on the allowlist (exact
+ * match; no Origin header, as from native apps and wscat, passes unless ALLOW_MISSING_ORIGIN=false), and
+ * the remote address holds fewer than MAX_CONNECTIONS_PER_IP sockets. Refusals are plain HTTP 403 / 429.
+ */
+export function admitUpgrade (app: FastifyInstance) {
+  const { config, sessions } = app
+  const origins = allowedOrigins(config)
+  return async function onRequest (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const origin = request.headers.origin
+    const originAllowed = origin === undefined
+      ? config.ALLOW_MISSING_ORIGIN
+      : origins === undefined || origins.has(origin)
+    if (!originAllowed) {
+      request.log.warn({ origin: origin ?? null, remoteAddress: request.ip }, 'upgrade refused: origin not allowed')
+      await reply.code(403).send({ error: 'Origin not allowed' })
+      return
+    }
+    if (sessions.connectionsFrom(request.ip) >= config.MAX_CONNECTIONS_PER_IP) {
+      request.log.warn({ remoteAddress: request.ip }, 'upgrade refused: too many connections from this address')
+      await reply.code(429).send({ error: 'Too many connections' })
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { and, count, eq } from 'drizzle-orm'
+import { messages } from '../../src/db/schema.js'
+import { build, connect, connectReal, listen, tokenFor, useDatabase, type Frame, type TestClient } from '../helpers.js'
+
+const db = useDatabase()
+
+const text = (content: string, extra: Frame = {}) => ({ command: 'user_message', roomId: 1, messageType: 'TEXT', content, ...extra })
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function realLogin (app: Parameters<typeof tokenFor>[0], url: string, userId: number, uuid: string): Promise<TestClient> {
+  const client = await connectReal(url)
+  await client.login(app, userId, uuid)
+  return client
+}
+
+test('a socket sending 1 000 frames in a second gets refusals then 4029, while another member of the room keeps normal latency', async (t) => {
+  const app = await build(t, db.database) // default limits: 10/s, burst 30
+  const url = await listen(app)
+  const flooder = await realLogin(app, url, 4, 'flooder')
+  const neighbour = await realLogin(app, url, 14, 'neighbour')
+  // Warm up (the first store of a fresh database prepares its statements), then measure under the flood.
+  assert.equal((await neighbour.request(text('warm-up'))).result, 'success')
+  await flooder.next((frame) => frame.command === 'user_message')
+
+  const latencies: number[] = []
+  const neighbourTalks = (async () => {
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now()
+      const answer = await neighbour.request(text(`bình thường ${i}`, { requestId: `n-${i}` }), 3000)
+      assert.equal(answer.result, 'success')
+      latencies.push(performance.now() - started)
+      await sleep(100)
+    }
+  })()
+
+  const started = performance.now()
+  for (let i = 0; i < 1000; i++) {
+    flooder.send(text(`flood ${i}`, { clientMessageId: `flood-${i}`, requestId: `f-${i}` }))
+    if (i % 50 === 49) await sleep(45)
+  }
+  const elapsedS = (performance.now() - started) / 1000
+  const closed = await flooder.closed
+  assert.equal(closed.code, 4029)
+  await neighbourTalks
+
+  const answers = flooder.pending().filter((frame) => frame.result !== undefined)
+  const accepted = answers.filter((frame) => frame.result === 'success')
+  const refused = answers.filter((frame) => frame.result === 'failed')
+  assert.ok(refused.length > 0)
+  assert.deepEqual(Object.keys(refused[0]!).sort(), ['code', 'command', 'reason', 'requestId', 'result'])
+  assert.equal(refused[0]!.reason, 'Rate limit exceeded')
+  assert.ok(refused.every((frame) => frame.code === 'RATE_LIMITED'))
+  // At most the burst plus what the rate refilled while the flood lasted were stored; each one acknowledged was stored.
+  const [row] = await app.db.select({ stored: count() }).from(messages).where(eq(messages.senderId, '4'))
+  assert.ok(row!.stored <= 30 + Math.ceil(10 * (elapsedS + 1)), `stored ${row!.stored}`)
+  assert.ok(row!.stored >= accepted.length)
+  assert.ok(Math.max(...latencies) < 1000, `neighbour latencies ${latencies.map(Math.round).join(', ')} ms`)
+  neighbour.close()
+})
+
+test('failed logins count double, and the fifth closes the socket with 4029', async (t) => {
+  const app = await build(t, db.database, { RATE_LIMIT_PER_S: 0.5, RATE_LIMIT_BURST: 4 })
+  const client = await connect(app)
+  const badLogin = { command: 'user_login', userId: 4, token: 'wrong', uuid: 'guess' }
+  assert.equal((await client.request(badLogin)).code, 'INVALID_TOKEN')
+  assert.equal((await client.request(badLogin)).code, 'INVALID_TOKEN')
+  // Two frames sent, four tokens spent: the budget of four is gone.
+  assert.equal((await client.request({ command: 'user_login', userId: 4, token: tokenFor(app, 4), uuid: 'guess' })).code, 'RATE_LIMITED')
+
+  const generous = await build(t, db.database)
+  const guesser = await connect(generous)
+  for (let i = 0; i < 5; i++) assert.equal((await guesser.request(badLogin)).code, 'INVALID_TOKEN')
+  assert.deepEqual(await guesser.closed, { code: 4029, reason: 'Too many failed logins' })
+})
+
+test('typing frames over their own budget are dropped without an answer and do not spend the command budget', async (t) => {
+  const app = await build(t, db.database)
+  const client = await connect(app)
+  await client.login(app, 4)
+  for (let i = 0; i < 200; i++) client.send({ command: 'typing', roomId: 1, isTyping: i % 2 === 0 })
+  const answer = await client.request(text('after typing'))
+  assert.equal(answer.result, 'success')
+  const typingAnswers = (await client.settle(100)).filter((frame) => frame.command === 'typing')
+  assert.ok(typingAnswers.length <= 30, `${typingAnswers.length} answers to typing`)
+  assert.equal(client.ws.readyState, client.ws.OPEN)
+})
+
+test('a member that stops reading is closed with 4030 while the room keeps flowing to the others, and memory stays bounded', async (t) => {
+  const app = await build(t, db.database, { RATE_LIMIT_PER_S: 100_000, RATE_LIMIT_BURST: 100_000, MAX_BUFFERED_BYTES: 256 * 1024 })
+  const url = await listen(app)
+  const sender = await realLogin(app, url, 4, 'sender')
+  const fastReader = await realLogin(app, url, 4, 'reader')
+  const slow = await realLogin(app, url, 14, 'slow')
+  const slowConn = [...app.sessions.devices('14')][0]!
+  ;(slow.ws as unknown as { _socket: { pause: () => void, resume: () => void } })._socket.pause()
+
+  const heapBefore = process.memoryUsage().heapUsed
+  const body = 'đ'.repeat(3900)
+  const total = 2500
+  let received = 0
+  // Only room messages count: presence events of the other logins arrive on the same socket.
+  fastReader.ws.on('message', (data) => { if (data.toString().startsWith('{"command":"user_message"')) received++ })
+  let maxBuffered = 0
+  for (let sent = 0; sent < total; sent += 100) {
+    const batch = Array.from({ length: 100 }, (_, i) => sender.request(text(`${sent + i} ${body}`), 10_000))
+    for (const answer of await Promise.all(batch)) assert.equal(answer.result, 'success')
+    maxBuffered = Math.max(maxBuffered, slowConn.socket.bufferedAmount)
+    if (slowConn.closed) break
+  }
+  for (let i = 0; i < 100 && !slowConn.closed; i++) {
+    await sender.request(text(`more ${i} ${body}`))
+    maxBuffered = Math.max(maxBuffered, slowConn.socket.bufferedAmount)
+  }
+  assert.equal(slowConn.closed, true, 'the slow reader was closed')
+  // The fast reader got every message, also those sent after the slow one fell behind.
+  const storedCount = (await app.db.select({ stored: count() }).from(messages).where(and(eq(messages.roomId, '1'), eq(messages.senderId, '4'))))[0]!.stored
+  for (let i = 0; i < 200 && received < storedCount; i++) await sleep(20)
+  assert.equal(received, storedCount)
+  // The server held at most about the limit for it (plus the frame that crossed it), never the whole backlog.
+  assert.ok(maxBuffered < 256 * 1024 + 64 * 1024, `buffered ${maxBuffered}`)
+  assert.ok(process.memoryUsage().heapUsed - heapBefore < 100 * 1024 * 1024)
+  ;(slow.ws as unknown as { _socket: { resume: () => void } })._socket.resume()
+  assert.equal((await slow.closed).code, 4030)
+  sender.close()
+  fastReader.close()
+})

@@ -1,0 +1,143 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { FastifyInstance } from 'fastify'
+import type { TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { sql } from 'drizzle-orm'
+import { commands } from '../../src/commands/index.js'
+import { build, connectReal, listen, useDatabase, type Frame, type TestClient } from '../helpers.js'
+
+const db = useDatabase()
+
+const INVALID = { result: 'failed', reason: 'Invalid message format', code: 'INVALID_FORMAT' }
+const LIMIT = 65_536
+const emoji = (count: number) => '😀'.repeat(count)
+const message = (content: string, extra: Frame = {}) => ({ command: 'user_message', roomId: 1, messageType: 'TEXT', content, ...extra })
+
+interface HostileCase {
+  name: string
+  /** A frame: an object (sent as JSON), a string (sent as text as is) or raw bytes. */
+  send: Frame | string | Buffer
+  binary?: boolean
+  /** The answer expected (compared on these fields), or the close code the socket gets. */
+  answer?: Frame
+  closes?: number
+  check?: (answer: Frame) => void | Promise<void>
+  /** A failed login counts toward the socket's five: such cases get a socket of their own. */
+  ownSocket?: boolean
+}
+
+/** A nested array `depth` levels deep, as JSON text. */
+const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth)
+const deepFrame = (() => {
+  const head = JSON.stringify(message('deep')).slice(0, -1) + ',"extra":'
+  const depth = Math.floor((LIMIT - head.length - 1) / 2)
+  return `${head}${nested(depth)}}`
+})()
+
+const fixedCases: HostileCase[] = [
+  { name: 'text that is not JSON', send: '{"command":', answer: INVALID },
+  { name: 'an empty text frame', send: '', answer: INVALID },
+  ...['null', 'true', '42', '"user_message"', '[]', '[{"command":"ping"}]'].map((json) => ({ name: `non-object JSON ${json}`, send: json, answer: INVALID })),
+  { name: 'an object without command', send: { roomId: 1 }, answer: INVALID },
+  { name: 'a command that is not a string', send: { command: 7 }, answer: INVALID },
+  { name: 'a binary frame', send: Buffer.from(JSON.stringify(message('binary'))), binary: true, answer: INVALID },
+  { name: 'a frame one byte over the limit', send: JSON.stringify(message('x'.repeat(LIMIT))).padEnd(LIMIT + 1, ' ').slice(0, LIMIT + 1), closes: 1009 },
+  { name: 'invalid UTF-8 in a text frame', send: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), binary: false, closes: 1007 },
+  { name: `nesting ${Math.floor(LIMIT / 2)} deep within the limit`, send: deepFrame, answer: { command: 'user_message', result: 'success' } },
+  { name: 'deep nesting as the content', send: JSON.stringify(message('')).replace('""', nested(20_000)), answer: { command: 'user_message', ...INVALID } },
+  { name: '__proto__ key', send: `{"command":"user_message","roomId":1,"messageType":"TEXT","content":"proto","__proto__":{"polluted":true}}`, answer: { command: 'user_message', result: 'success' } },
+  { name: 'constructor.prototype key', send: { ...message('ctor'), constructor: { prototype: { polluted: true } } }, answer: { command: 'user_message', result: 'success' } },
+  ...['__proto__', 'constructor', 'toString', 'hasOwnProperty'].map((name) => ({ name: `command named ${name}`, send: { command: name }, answer: { command: name, result: 'failed', reason: 'Unknown command', code: 'UNKNOWN_COMMAND' } })),
+  { name: 'a lone surrogate', send: '{"command":"user_message","roomId":1,"messageType":"TEXT","content":"a\\ud800b"}', answer: { command: 'user_message', ...INVALID, errors: [{ path: '/content', message: 'must be well-formed Unicode (no lone surrogates)' }] } },
+  { name: 'a NUL character', send: message('a\u0000b'), answer: { command: 'user_message', ...INVALID, errors: [{ path: '/content', message: 'must not contain U+0000' }] } },
+  { name: 'an RTL override, stored as sent', send: message('\u202eabc.exe'), check: (answer) => assert.equal(answer.message.content, '\u202eabc.exe') },
+  { name: '4 000 emoji (the limit, counted in characters)', send: message(emoji(4000)), check: (answer) => assert.equal(answer.message.content, emoji(4000)) },
+  { name: '4 001 emoji', send: message(emoji(4001)), answer: { command: 'user_message', ...INVALID, errors: [{ path: '/content', message: 'must be at most 4000 characters' }] } },
+  { name: 'SQL-looking text, stored as sent', send: message("'); DROP TABLE messages; --"), check: (answer) => assert.equal(answer.message.content, "'); DROP TABLE messages; --") },
+  { name: 'a requestId over 64 characters', send: message('long id', { requestId: 'r'.repeat(65) }), answer: { command: 'user_message', ...INVALID } }
+]
+
+/** Values of every JSON type, and a few edge values, to put where a field expects something else. */
+const WRONG_VALUES: unknown[] = [1.5, -1, 'not-a-number', '', true, null, [], {}, 'x'.repeat(9000)]
+
+/** For every command of the handler table and every field of its schema: each value the schema refuses. */
+function wrongTypeCases (): HostileCase[] {
+  const cases: HostileCase[] = []
+  for (const [name, definition] of Object.entries(commands)) {
+    const schema = definition.schema as TSchema & { properties: Record<string, TSchema> }
+    const base = { ...Value.Create(schema) as Frame, command: name }
+    for (const [field, fieldSchema] of Object.entries(schema.properties)) {
+      if (field === 'command') continue
+      for (const value of WRONG_VALUES) {
+        if (Value.Check(fieldSchema, value)) continue
+        cases.push({
+          name: `${name}.${field} = ${JSON.stringify(value).slice(0, 20)}`,
+          send: { ...base, [field]: value },
+          answer: { command: name, ...INVALID },
+          ownSocket: name === 'user_login',
+          check: (answer) => assert.ok(answer.errors.some((error: Frame) => error.path === `/${field}`), JSON.stringify(answer.errors))
+        })
+      }
+    }
+  }
+  return cases
+}
+
+async function openSocket (app: FastifyInstance, url: string): Promise<TestClient> {
+  const client = await connectReal(url)
+  await client.login(app, 4)
+  return client
+}
+
+test('hostile frames over a real socket: each gets the protocol answer or close code, and a normal message still goes through', async (t) => {
+  const app = await build(t, db.database, { RATE_LIMIT_PER_S: 100_000, RATE_LIMIT_BURST: 100_000 })
+  const url = await listen(app)
+  const cases = [...fixedCases, ...wrongTypeCases()]
+  assert.ok(cases.length > 60, `${cases.length} cases`)
+  let client = await openSocket(app, url)
+  for (const hostile of cases) {
+    await t.test(hostile.name, async () => {
+      if (hostile.ownSocket === true) {
+        client.close()
+        client = await openSocket(app, url)
+      }
+      client.send(hostile.send, hostile.binary === undefined ? undefined : { binary: hostile.binary })
+      if (hostile.closes !== undefined) {
+        assert.equal((await client.closed).code, hostile.closes)
+        client = await openSocket(app, url)
+      } else {
+        const answer = await client.next()
+        if (hostile.answer !== undefined) {
+          for (const [key, value] of Object.entries(hostile.answer)) assert.deepEqual(answer[key], value, `${key} in ${JSON.stringify(answer).slice(0, 300)}`)
+        } else {
+          assert.equal(answer.result, 'success', JSON.stringify(answer).slice(0, 300))
+        }
+        await hostile.check?.(answer)
+      }
+      const normal = await client.request(message('still works', { requestId: 'after' }))
+      assert.equal(normal.result, 'success')
+      assert.equal(normal.requestId, 'after')
+      assert.deepEqual(client.pending(), [])
+    })
+  }
+  // Nothing reached a prototype, and the tables are intact.
+  assert.equal(({} as Frame).polluted, undefined)
+  assert.equal((Object.prototype as Frame).polluted, undefined)
+  const result = await app.db.execute(sql`SELECT count(*)::text AS count FROM messages WHERE content = ${"'); DROP TABLE messages; --"}`) as unknown
+  const [row] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{ count: string }>
+  assert.equal(row?.count, '1')
+  client.close()
+})
+
+test('a message split into more fragments than allowed closes the socket with 1008, and the server stays up', async (t) => {
+  const app = await build(t, db.database, { MAX_FRAGMENTS: 8 })
+  const url = await listen(app)
+  const client = await openSocket(app, url)
+  const part = Buffer.from('x')
+  for (let i = 0; i < 20; i++) client.ws.send(part, { fin: false, binary: false })
+  assert.equal((await client.closed).code, 1008)
+  const fresh = await openSocket(app, url)
+  assert.equal((await fresh.request(message('after fragments'))).result, 'success')
+  fresh.close()
+})
