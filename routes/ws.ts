@@ -22,12 +22,14 @@ export default async function wsRoute (app: FastifyInstance) {
     const budget = new FrameBudget(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST)
     const conn = new Connection(`${node}-${++counter}`, socket, request.ip, config.MAX_BUFFERED_BYTES, budget)
     sessions.add(conn)
-    const log = app.log.child({ connectionId: conn.id })
-    log.info({ remoteAddress: request.ip, origin: request.headers.origin }, 'connection opened')
+    // No child logger per socket: at tens of thousands of idle sockets it is memory for nothing.
+    const log = app.log
+    const connectionId = conn.id
+    log.info({ connectionId, remoteAddress: request.ip, origin: request.headers.origin }, 'connection opened')
 
     conn.authTimer = setTimeout(() => {
       if (conn.session !== undefined) return
-      log.info('not logged in in time, closing')
+      log.info({ connectionId }, 'not logged in in time, closing')
       conn.close(CloseCodes.AUTH_TIMEOUT, 'Login timeout')
     }, config.AUTH_TIMEOUT_MS)
     conn.authTimer.unref()
@@ -44,7 +46,7 @@ export default async function wsRoute (app: FastifyInstance) {
       if (admission === 'close') {
         // Frames already queued are answered first (the refusals tell the client why), then 4029.
         flooding = true
-        log.warn({ userId: conn.session?.userId }, 'flooding past the rate limit, closing')
+        log.warn({ connectionId, userId: conn.session?.userId }, 'flooding past the rate limit, closing')
         void conn.enqueue(async () => { conn.close(CloseCodes.FLOODING, 'Rate limit exceeded') })
         return
       }
@@ -53,18 +55,18 @@ export default async function wsRoute (app: FastifyInstance) {
         const outcome = await dispatch.answerFrame(conn, frame, admission === 'refuse')
         if (outcome.answer !== undefined) conn.send(outcome.answer)
         if (outcome.command === 'user_login' && outcome.failure !== undefined && outcome.failure !== 'RATE_LIMITED') {
-          log.info({ code: outcome.failure }, 'login failed')
+          log.info({ connectionId, code: outcome.failure }, 'login failed')
           budget.charge(1)
           if (++conn.failedLogins >= MAX_FAILED_LOGINS) conn.close(CloseCodes.FLOODING, 'Too many failed logins')
         }
       })
     })
-    socket.on('error', (error) => { log.warn({ err: error }, 'socket error') })
+    socket.on('error', (error) => { log.warn({ connectionId, err: error }, 'socket error') })
     socket.on('close', (code) => {
       conn.closed = true
       conn.clearTimers()
       if (sessions.remove(conn)) app.presence.wentOffline(conn.session!.userId)
-      log.info({ code, userId: conn.session?.userId, durationMs: Date.now() - conn.openedAt }, 'connection closed')
+      log.info({ connectionId, code, userId: conn.session?.userId, durationMs: Date.now() - conn.openedAt }, 'connection closed')
     })
   })
 }
