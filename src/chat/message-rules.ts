@@ -38,6 +38,12 @@ export function checkText (path: string, text: string, maxChars: number, errors:
   }
 }
 
+/** The text of a TEXT message (new or edited): not blank after trimming, then `checkText`. */
+export function checkMessageText (path: string, text: string, maxChars: number, errors: FieldError[]): void {
+  if (text.trim() === '') errors.push({ path, message: 'must not be empty' })
+  else checkText(path, text, maxChars, errors)
+}
+
 /** `media` is an https URL (http outside production) or a path the upload endpoint handed out. */
 export function mediaProblem (media: string, production: boolean): string | undefined {
   if (media.length > MAX_MEDIA_URL_CHARS) return `must be at most ${MAX_MEDIA_URL_CHARS} characters`

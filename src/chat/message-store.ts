@@ -4,6 +4,7 @@ import { chatRooms, listings, members, messages, type MessageRow } from '../db/s
 import { isTransientDbError, sqlState } from '../db/errors.js'
 import type { FailureCode } from '../protocol/errors.js'
 import type { SenderProfile } from '../sessions/connection.js'
+import { takeChangeOrderLock } from './change-order.js'
 import { toRoomHeader, type MessageEventBody, type RoomHeader } from './wire.js'
 
 export type MessageType = 'TEXT' | 'IMAGE' | 'VIDEO' | 'FILE'
@@ -57,14 +58,23 @@ export class MessageStore {
   private readonly db: Db
   private readonly onStored: (stored: StoredMessage) => void
   private readonly onError: (error: unknown, size: number) => void
-
+  private readonly maxBatch: number
   private readonly waitLimitMs: number
 
-  constructor (db: Db, hooks: { onStored: (stored: StoredMessage) => void, onError: (error: unknown, size: number) => void }, waitLimitMs = 5000) {
+  /**
+   * `maxBatch` 1 turns group commit off (one transaction per message): the benchmark compares both.
+   * `waitLimitMs` bounds how long a batch waits for a database connection.
+   */
+  constructor (
+    db: Db,
+    hooks: { onStored: (stored: StoredMessage) => void, onError: (error: unknown, size: number) => void },
+    options: { maxBatch?: number, waitLimitMs?: number } = {}
+  ) {
     this.db = db
-    this.waitLimitMs = waitLimitMs
     this.onStored = hooks.onStored
     this.onError = hooks.onError
+    this.maxBatch = options.maxBatch ?? MAX_BATCH
+    this.waitLimitMs = options.waitLimitMs ?? 5000
   }
 
   submit (input: NewMessage): Promise<StoreResult> {
@@ -81,7 +91,7 @@ export class MessageStore {
 
   private async run (): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH)
+      const batch = this.queue.splice(0, this.maxBatch)
       const results = await this.storeWithFallback(batch.map((pending) => pending.input))
       // Publish first, in order, then answer: a sender never holds an acknowledgement for a message
       // that its room has not been sent yet.
@@ -144,33 +154,35 @@ const clientKey = (senderId: string, clientMessageId: string) => `${senderId}\u0
 
 async function storeBatch (tx: Tx, inputs: NewMessage[]): Promise<StoreResult[]> {
   const roomIds = [...new Set(inputs.map((input) => input.roomId))]
-  // Locking the rooms (in id order, so concurrent batches cannot deadlock) serializes `seq` per room.
-  const rooms = await tx.select({
-    id: chatRooms.id,
-    lastSeq: chatRooms.lastSeq,
-    title: chatRooms.title,
-    listingId: chatRooms.listingId,
-    listingTitle: listings.title
-  }).from(chatRooms)
-    .leftJoin(listings, eq(listings.id, chatRooms.listingId))
-    .where(inArray(chatRooms.id, roomIds))
-    .orderBy(chatRooms.id)
-    .for('update', { of: chatRooms })
+  // The reads go out together (one round trip: the driver pipelines them on the transaction's
+  // connection) and run in this order: the members are read after the room locks are held.
+  const [rooms, memberRows, existing, replyRooms, ids] = await Promise.all([
+    // Locking the rooms (in id order, so concurrent batches cannot deadlock) serializes `seq` per room.
+    tx.select({
+      id: chatRooms.id,
+      lastSeq: chatRooms.lastSeq,
+      title: chatRooms.title,
+      listingId: chatRooms.listingId,
+      listingTitle: listings.title
+    }).from(chatRooms)
+      .leftJoin(listings, eq(listings.id, chatRooms.listingId))
+      .where(inArray(chatRooms.id, roomIds))
+      .orderBy(chatRooms.id)
+      .for('update', { of: chatRooms }),
+    tx.select({ roomId: members.roomId, userId: members.userId }).from(members)
+      .where(and(inArray(members.roomId, roomIds), isNull(members.leftAt))),
+    findByClientIds(tx, inputs),
+    findReplyTargets(tx, inputs),
+    // Ids drawn up front let the room update name the newest message without waiting for the insert.
+    tx.select({ id: sql<string>`nextval(pg_get_serial_sequence('messages', 'id'))::text` }).from(sql`generate_series(1, ${inputs.length})`)
+  ])
   const roomById = new Map(rooms.map((room) => [room.id, { ...room, header: toRoomHeader(room) }]))
-
-  const memberRows = rooms.length === 0
-    ? []
-    : await tx.select({ roomId: members.roomId, userId: members.userId }).from(members)
-      .where(and(inArray(members.roomId, [...roomById.keys()]), isNull(members.leftAt)))
-  const membersByRoom = new Map<string, string[]>()
+  const membersByRoom = new Map<string, Set<string>>()
   for (const { roomId, userId } of memberRows) {
-    const list = membersByRoom.get(roomId)
-    if (list === undefined) membersByRoom.set(roomId, [userId])
-    else list.push(userId)
+    const set = membersByRoom.get(roomId)
+    if (set === undefined) membersByRoom.set(roomId, new Set([userId]))
+    else set.add(userId)
   }
-
-  const existing = await findByClientIds(tx, inputs)
-  const replyRooms = await findReplyTargets(tx, inputs)
 
   type Plan = { kind: 'fail', code: FailureCode } | { kind: 'existing', row: MessageRow } | { kind: 'insert', index: number } | { kind: 'same-as', key: string }
   const plans: Plan[] = []
@@ -180,7 +192,7 @@ async function storeBatch (tx: Tx, inputs: NewMessage[]): Promise<StoreResult[]>
     const room = roomById.get(input.roomId)
     const senderId = input.sender.userId
     if (room === undefined) { plans.push({ kind: 'fail', code: 'ROOM_NOT_FOUND' }); continue }
-    if (!(membersByRoom.get(input.roomId)?.includes(senderId) ?? false)) { plans.push({ kind: 'fail', code: 'NOT_A_MEMBER' }); continue }
+    if (!(membersByRoom.get(input.roomId)?.has(senderId) ?? false)) { plans.push({ kind: 'fail', code: 'NOT_A_MEMBER' }); continue }
     const key = input.clientMessageId === null ? undefined : clientKey(senderId, input.clientMessageId)
     if (key !== undefined) {
       const earlier = existing.get(key)
@@ -195,6 +207,7 @@ async function storeBatch (tx: Tx, inputs: NewMessage[]): Promise<StoreResult[]>
     if (key !== undefined) batchKeys.set(key, inserts.length)
     plans.push({ kind: 'insert', index: inserts.length })
     inserts.push({
+      id: ids[inserts.length]!.id,
       roomId: input.roomId,
       seq: room.lastSeq,
       senderId,
@@ -206,17 +219,28 @@ async function storeBatch (tx: Tx, inputs: NewMessage[]): Promise<StoreResult[]>
     })
   }
 
-  const inserted = inserts.length === 0 ? [] : await tx.insert(messages).values(inserts).returning()
+  // New rows take their change_seq from the sequence on insert: in commit order, like edits and deletes.
+  if (inserts.length > 0) await takeChangeOrderLock(tx)
+  // The insert and the room update go out together too (they do not depend on each other).
+  const [inserted] = inserts.length === 0
+    ? [[]]
+    : await Promise.all([tx.insert(messages).values(inserts).returning(), updateRoomHeads(tx, inserts)])
   // RETURNING keeps the VALUES order in practice, but nothing promises it: match rows by (room, seq).
   const byRoomSeq = new Map(inserted.map((row) => [`${row.roomId}:${row.seq}`, row]))
   const insertedRows = inserts.map((values) => byRoomSeq.get(`${values.roomId}:${values.seq}`)!)
-  if (insertedRows.length > 0) await updateRoomHeads(tx, insertedRows)
 
+  // One array per room, shared by the room's messages of this batch.
+  const recipientLists = new Map<string, string[]>()
+  const recipientsOf = (roomId: string) => {
+    let list = recipientLists.get(roomId)
+    if (list === undefined) recipientLists.set(roomId, list = [...membersByRoom.get(roomId) ?? []])
+    return list
+  }
   return plans.map((plan, index): StoreResult => {
     const input = inputs[index]!
     if (plan.kind === 'fail') return { ok: false, code: plan.code }
     const room = roomById.get(input.roomId)!
-    const recipients = membersByRoom.get(input.roomId) ?? []
+    const recipients = recipientsOf(input.roomId)
     const stored = (row: MessageRow, duplicate: boolean): StoredMessage => ({ ok: true, duplicate, row, room: room.header, recipients, input })
     if (plan.kind === 'existing') return stored(plan.row, true)
     if (plan.kind === 'same-as') return stored(insertedRows[batchKeys.get(plan.key)!]!, true)
@@ -243,18 +267,20 @@ async function findReplyTargets (tx: Tx, inputs: NewMessage[]): Promise<Map<stri
   return new Map(rows.map((row) => [row.id, row.roomId]))
 }
 
-/** One statement for every room the batch touched: its newest message and its `seq` counter. */
-async function updateRoomHeads (tx: Tx, rows: MessageRow[]): Promise<void> {
-  const newest = new Map<string, MessageRow>()
-  for (const row of rows) {
+/**
+ * One statement for every room the batch wrote to: its `seq` counter and its newest message. The
+ * messages' `created_at` defaults to now(), the transaction's start time, which is what now() says here.
+ */
+function updateRoomHeads (tx: Tx, inserts: Array<typeof messages.$inferInsert>) {
+  const newest = new Map<string, { id: string, seq: number }>()
+  for (const row of inserts) {
     const current = newest.get(row.roomId)
-    if (current === undefined || row.seq > current.seq) newest.set(row.roomId, row)
+    if (current === undefined || row.seq > current.seq) newest.set(row.roomId, { id: row.id!, seq: row.seq })
   }
-  const values = sql.join([...newest.values()].map((row) =>
-    sql`(${row.roomId}::bigint, ${row.seq}::integer, ${row.id}::bigint, ${row.createdAt.toISOString()}::timestamptz)`), sql`, `)
-  await tx.execute(sql`
+  const values = sql.join([...newest].map(([roomId, row]) => sql`(${roomId}::bigint, ${row.seq}::integer, ${row.id}::bigint)`), sql`, `)
+  return tx.execute(sql`
     UPDATE chat_rooms AS r
-    SET last_seq = v.seq, last_message_id = v.message_id, last_message_at = v.created_at
-    FROM (VALUES ${values}) AS v(room_id, seq, message_id, created_at)
+    SET last_seq = v.seq, last_message_id = v.message_id, last_message_at = now()
+    FROM (VALUES ${values}) AS v(room_id, seq, message_id)
     WHERE r.id = v.room_id`)
 }

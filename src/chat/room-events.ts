@@ -21,6 +21,20 @@ export function publishMemberRemoved (broker: Broker, change: { roomId: string, 
   return deliver(broker, [...memberIds, userId], { command: 'room_member_removed', roomId, userId, removedBy }, exceptConnection)
 }
 
-function deliver (broker: Broker, userIds: string[], frame: Record<string, unknown>, exceptConnection: string): Promise<void> {
-  return broker.publish({ type: 'deliver', userIds: [...new Set(userIds)], frame: JSON.stringify(frame), exceptConnection })
+/**
+ * A room's event about its messages (edits, deletions, read markers, typing) for the given members'
+ * devices; `exceptConnection`, when given, already has its answer.
+ */
+export function publishRoomEvent (broker: Broker, roomId: string, userIds: string[], frame: { command: string } & Record<string, unknown>, exceptConnection?: string): Promise<void> {
+  return deliver(broker, userIds, frame, exceptConnection, roomId)
+}
+
+function deliver (broker: Broker, userIds: string[], frame: Record<string, unknown>, exceptConnection?: string, roomId?: string): Promise<void> {
+  return broker.publish({
+    type: 'deliver',
+    userIds: [...new Set(userIds)],
+    frame: JSON.stringify(frame),
+    ...(exceptConnection !== undefined && { exceptConnection }),
+    ...(roomId !== undefined && { roomId })
+  })
 }

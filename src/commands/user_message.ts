@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { fail, type FieldError } from '../protocol/errors.js'
-import { checkText, mediaProblem } from '../chat/message-rules.js'
+import { checkMessageText, checkText, mediaProblem } from '../chat/message-rules.js'
 import { messageEventBody } from '../chat/wire.js'
 import { successFrame } from '../protocol/answers.js'
 import { defineCommand } from './types.js'
@@ -31,7 +31,7 @@ export default defineCommand({
 
     const errors: FieldError[] = []
     if (content !== null) {
-      if (isText && content.trim() === '') errors.push({ path: '/content', message: 'must not be empty' })
+      if (isText) checkMessageText('/content', content, config.MAX_MESSAGE_CHARS, errors)
       else checkText('/content', content, config.MAX_MESSAGE_CHARS, errors)
     }
     const mediaError = media === null ? undefined : mediaProblem(media, config.NODE_ENV === 'production')

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, connect, failure, loggedIn, notPresence, signToken, textMessage, tokenFor, unsignedToken, useDatabase, withoutPresence } from '../helpers.js'
+import { build, connect, failure, loggedIn, signToken, textMessage, tokenFor, unsignedToken, useDatabase } from '../helpers.js'
 import { users } from '../../src/db/schema.js'
 
 const db = useDatabase()
@@ -49,7 +49,7 @@ test('a login that reuses a device uuid takes over: the old socket gets session_
   const app = await build(t, db.database)
   const first = await loggedIn(app, 4, 'phone')
   const second = await loggedIn(app, 4, 'phone')
-  assert.deepEqual(await first.next(notPresence), { command: 'session_replaced' })
+  assert.deepEqual(await first.next(), { command: 'session_replaced' })
   assert.equal((await first.closed).code, 4002)
   assert.equal((await second.request({ command: 'user_message', roomId: 1, content: 'still here', messageType: 'TEXT' })).result, 'success')
 })
@@ -126,7 +126,7 @@ test('logging in as another user on an authenticated socket is "Not allowed"; th
   // Still user 4: the message goes out with 4 as its sender, and nobody was replaced.
   const sent = await client.request(textMessage('vẫn là tôi'))
   assert.equal(sent.message.sender.userId, '4')
-  assert.deepEqual(withoutPresence(await client.settle(50)), [])
+  assert.deepEqual(await client.settle(50), [])
 })
 
 test('a request without uuid is "Missing required fields" naming the field', async (t) => {
@@ -161,8 +161,8 @@ test('user_login and user_message sent back to back are answered in order', asyn
   const client = await connect(app)
   client.send({ command: 'user_login', userId: 4, token: tokenFor(app, 4), uuid: 'wscat', requestId: 'a' })
   client.send(textMessage('ngay sau khi đăng nhập', { requestId: 'b' }))
-  const first = await client.next(notPresence)
-  const second = await client.next(notPresence)
+  const first = await client.next()
+  const second = await client.next()
   assert.deepEqual([first.command, first.result, first.requestId], ['user_login', 'success', 'a'])
   assert.deepEqual([second.command, second.result, second.requestId], ['user_message', 'success', 'b'])
   assert.equal(second.message.content, 'ngay sau khi đăng nhập')

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq, sql } from 'drizzle-orm'
-import { build, connect, failure, loggedIn, notPresence, textMessage, useDatabase, withoutPresence, type Frame, type TestClient } from '../helpers.js'
+import { build, connect, failure, loggedIn, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
 import { chatRooms, messages } from '../../src/db/schema.js'
 
 const db = useDatabase()
@@ -42,8 +42,8 @@ test('the seed TEXT message reaches both members; the sender\'s copy is its ackn
   const outsider = await loggedIn(app, 15, 'device-3')
 
   agent.send({ command: 'user_message', content: 'Xin chào', messageType: 'TEXT', roomId: 1, requestId: 'm1' })
-  const ack = await agent.next(notPresence)
-  const broadcast = await buyer.next(notPresence)
+  const ack = await agent.next()
+  const broadcast = await buyer.next()
   assert.equal(ack.result, 'success')
   assert.equal(ack.requestId, 'm1')
   assertSeedBroadcast(ack, { content: 'Xin chào', messageType: 'TEXT', media: null, seq: 1 })
@@ -53,9 +53,9 @@ test('the seed TEXT message reaches both members; the sender\'s copy is its ackn
   assert.equal(broadcast.requestId, undefined)
   assert.deepEqual(broadcast.message, ack.message)
   // User 15 is in no room and hears nothing; nobody gets a second copy.
-  assert.deepEqual(withoutPresence(await outsider.settle()), [])
-  assert.deepEqual(withoutPresence(agent.pending()), [])
-  assert.deepEqual(withoutPresence(buyer.pending()), [])
+  assert.deepEqual(await outsider.settle(), [])
+  assert.deepEqual(agent.pending(), [])
+  assert.deepEqual(buyer.pending(), [])
 
   const [row] = await app.db.select().from(messages).where(eq(messages.id, ack.message.messageId))
   assert.equal(row?.content, 'Xin chào')
@@ -71,7 +71,7 @@ test('the seed IMAGE message carries its media and caption to every member', asy
   assert.equal(ack.result, 'success')
   const expected = { content: 'Có gì trong bức hình này', messageType: 'IMAGE', media: 'https://example.com/image.jpg', seq: 1 }
   assertSeedBroadcast(ack, expected)
-  assertSeedBroadcast(await buyer.next(notPresence), expected)
+  assertSeedBroadcast(await buyer.next(), expected)
 })
 
 test('two devices of one user: the other device gets the broadcast, the sending one only its acknowledgement', async (t) => {
@@ -83,13 +83,13 @@ test('two devices of one user: the other device gets the broadcast, the sending 
   assert.equal(ack.result, 'success')
   assert.equal(ack.requestId, 'p1')
   for (const other of [laptop, buyer]) {
-    const frame = await other.next(notPresence)
+    const frame = await other.next()
     assert.equal(frame.result, undefined)
     assert.deepEqual(frame.message, ack.message)
   }
   // Exactly one frame each.
   await phone.settle()
-  for (const client of [phone, laptop, buyer]) assert.deepEqual(withoutPresence(client.pending()), [])
+  for (const client of [phone, laptop, buyer]) assert.deepEqual(client.pending(), [])
 })
 
 test('refusals: not logged in, unknown room, not a member, media or content missing', async (t) => {
@@ -118,7 +118,7 @@ test('refusals: not logged in, unknown room, not a member, media or content miss
   assert.deepEqual(missingType, failure('user_message', 'Missing required fields', 'MISSING_FIELDS', { errors: [{ path: '/messageType', message: 'is required' }] }))
 
   // None of that stored or broadcast anything.
-  assert.deepEqual(withoutPresence(await buyer.settle()), [])
+  assert.deepEqual(await buyer.settle(), [])
   assert.equal((await app.db.select().from(messages)).length, 0)
 })
 
@@ -129,13 +129,13 @@ test('a retry with the same clientMessageId stores nothing new and is answered w
   const first = await agent.request(textMessage('chỉ một lần', { clientMessageId: 'c-1', requestId: 'try-1' }))
   assert.equal(first.result, 'success')
   assert.equal(first.message.clientMessageId, 'c-1')
-  assert.equal((await buyer.next(notPresence)).message.messageId, first.message.messageId)
+  assert.equal((await buyer.next()).message.messageId, first.message.messageId)
 
   const retry = await agent.request(textMessage('chỉ một lần', { clientMessageId: 'c-1', requestId: 'try-2' }))
   assert.equal(retry.result, 'success')
   assert.equal(retry.requestId, 'try-2')
   assert.deepEqual(retry.message, first.message)
-  assert.deepEqual(withoutPresence(await buyer.settle()), [], 'the retry is not broadcast again')
+  assert.deepEqual(await buyer.settle(), [], 'the retry is not broadcast again')
   assert.equal((await app.db.select().from(messages)).length, 1)
 
   // Another sender may use the same clientMessageId: it names their own message.
@@ -152,7 +152,7 @@ test('consecutive messages in a room get seq 1, 2, 3 and the room remembers the 
   const seqs: number[] = []
   for (const text of ['một', 'hai', 'ba']) seqs.push((await agent.request(textMessage(text))).message.seq)
   assert.deepEqual(seqs, [1, 2, 3])
-  const received = [await buyer.next(notPresence), await buyer.next(notPresence), await buyer.next(notPresence)]
+  const received = [await buyer.next(), await buyer.next(), await buyer.next()]
   assert.deepEqual(received.map((frame) => [frame.message.seq, frame.message.content]), [[1, 'một'], [2, 'hai'], [3, 'ba']])
   assert.equal(await lastSeq(app), 3)
 })
@@ -163,8 +163,8 @@ test('a database that fails on store: nothing stored, nothing broadcast, "Server
   const laptop = await loggedIn(app, 4, 'laptop')
   const buyer = await loggedIn(app, 14)
   assert.equal((await agent.request(textMessage('trước sự cố'))).message.seq, 1)
-  await buyer.next(notPresence)
-  await laptop.next(notPresence)
+  await buyer.next()
+  await laptop.next()
 
   // A real failure inside the storing transaction: SQLSTATE 08006 is "connection failure".
   await app.db.execute(sql.raw(`
@@ -180,8 +180,8 @@ test('a database that fails on store: nothing stored, nothing broadcast, "Server
   assert.deepEqual(
     await agent.request(textMessage('trong sự cố', { requestId: 'busy' })),
     failure('user_message', 'Server is busy, try again', 'UNAVAILABLE', { requestId: 'busy' }))
-  assert.deepEqual(withoutPresence(await buyer.settle()), [])
-  assert.deepEqual(withoutPresence(laptop.pending()), [])
+  assert.deepEqual(await buyer.settle(), [])
+  assert.deepEqual(laptop.pending(), [])
   assert.equal(await lastSeq(app), 1)
   assert.equal((await app.db.select().from(messages).where(eq(messages.content, 'trong sự cố'))).length, 0)
 
@@ -189,7 +189,7 @@ test('a database that fails on store: nothing stored, nothing broadcast, "Server
   const after = await agent.request(textMessage('sau sự cố'))
   assert.equal(after.result, 'success')
   assert.equal(after.message.seq, 2)
-  assert.equal((await buyer.next(notPresence)).message.seq, 2)
+  assert.equal((await buyer.next()).message.seq, 2)
   assert.equal(await lastSeq(app), 2)
 })
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, connectReal, listen, textMessage, tokenFor, useDatabase, withoutPresence, type TestClient } from '../helpers.js'
+import { build, connectReal, listen, textMessage, tokenFor, useDatabase, type TestClient } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -24,5 +24,5 @@ test('a socket that stops answering pings is terminated; one that answers stays'
   await healthy.settle(500)
   assert.equal(healthy.ws.readyState, healthy.ws.OPEN)
   assert.equal((await healthy.request(textMessage('còn ai không?'))).result, 'success')
-  assert.deepEqual(withoutPresence(silent.pending()), [])
+  assert.deepEqual(silent.pending(), [])
 })

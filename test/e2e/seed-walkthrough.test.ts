@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, connectReal, failure, listen, notPresence, tokenFor, useDatabase, withoutPresence } from '../helpers.js'
+import { build, connectReal, failure, listen, tokenFor, useDatabase } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -11,7 +11,7 @@ test('the seed document\'s wscat walkthrough, frame for frame, over real sockets
   // 1-2. Connect and log in user 4, typed as the seed shows it (spaces and all).
   const first = await connectReal(url)
   first.send(`{"command": "user_login", "userId": 4, "token": "${tokenFor(app, 4)}", "uuid": "device-1"}`)
-  const login4 = await first.next(notPresence)
+  const login4 = await first.next()
   assert.equal(login4.result, 'success')
   assert.equal(login4.user.userId, '4')
   assert.equal(login4.user.fullname, 'Nguyễn Văn A')
@@ -19,16 +19,16 @@ test('the seed document\'s wscat walkthrough, frame for frame, over real sockets
   // 3-4. Another terminal: user 14.
   const second = await connectReal(url)
   second.send(`{"command": "user_login", "userId": 14, "token": "${tokenFor(app, 14)}", "uuid": "device-2"}`)
-  assert.equal((await second.next(notPresence)).user.userId, '14')
+  assert.equal((await second.next()).user.userId, '14')
 
   // Someone logged in but in no room, to check that nothing leaks.
   const outsider = await connectReal(url)
   outsider.send(`{"command": "user_login", "userId": 15, "token": "${tokenFor(app, 15)}", "uuid": "device-3"}`)
-  assert.equal((await outsider.next(notPresence)).result, 'success')
+  assert.equal((await outsider.next()).result, 'success')
 
   // 5-6. User 1 sends; both users receive the message.
   first.send('{"command": "user_message", "content": "Hello from User 1", "messageType": "TEXT", "roomId": 1}')
-  const [ack, broadcast] = [await first.next(notPresence), await second.next(notPresence)]
+  const [ack, broadcast] = [await first.next(), await second.next()]
   for (const frame of [ack, broadcast]) {
     assert.equal(frame.command, 'user_message')
     assert.equal(frame.message.content, 'Hello from User 1')
@@ -43,20 +43,20 @@ test('the seed document\'s wscat walkthrough, frame for frame, over real sockets
 
   // And back: user 14 answers with a picture.
   second.send('{"command": "user_message", "content": "Có gì trong bức hình này", "roomId": 1, "messageType": "IMAGE", "media": "https://example.com/image.jpg"}')
-  const reply = await first.next(notPresence)
+  const reply = await first.next()
   assert.equal(reply.message.media, 'https://example.com/image.jpg')
   assert.equal(reply.message.sender.userId, '14')
   assert.equal(reply.message.seq, ack.message.seq + 1)
-  assert.equal((await second.next(notPresence)).result, 'success')
-  assert.deepEqual(withoutPresence(await outsider.settle()), [])
+  assert.equal((await second.next()).result, 'success')
+  assert.deepEqual(await outsider.settle(), [])
 })
 
 test('the seed\'s error responses over a real socket: "Invalid token" and "Not authenticated"', async (t) => {
   const app = await build(t, db.database)
   const client = await connectReal(await listen(app))
   client.send('{"command": "user_login", "userId": 4, "token": "your-jwt-token-here", "uuid": "device-uuid-here"}')
-  assert.deepEqual(await client.next(notPresence), failure('user_login', 'Invalid token', 'INVALID_TOKEN'))
+  assert.deepEqual(await client.next(), failure('user_login', 'Invalid token', 'INVALID_TOKEN'))
   client.send('{"command": "user_message", "content": "Xin chào", "messageType": "TEXT", "roomId": 1}')
-  assert.deepEqual(await client.next(notPresence), failure('user_message', 'Not authenticated', 'NOT_AUTHENTICATED'))
+  assert.deepEqual(await client.next(), failure('user_message', 'Not authenticated', 'NOT_AUTHENTICATED'))
   assert.equal(client.ws.readyState, client.ws.OPEN)
 })

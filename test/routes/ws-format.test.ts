@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { build, failure, loggedIn, notPresence, textMessage, useDatabase, withoutPresence, type Frame, type TestClient } from '../helpers.js'
+import { build, failure, loggedIn, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
 import { messages } from '../../src/db/schema.js'
 
 const db = useDatabase()
@@ -18,7 +18,7 @@ async function stillWorks (client: TestClient, label: string): Promise<void> {
 /** Sends `frame` and checks the answer; the socket must survive it. */
 async function refused (client: TestClient, frame: Frame | string | Buffer, expected: Frame, label: string, binary = false): Promise<void> {
   client.send(frame, { binary })
-  assert.deepEqual(await client.next(notPresence), expected, label)
+  assert.deepEqual(await client.next(), expected, label)
   await stillWorks(client, label)
 }
 
@@ -63,7 +63,7 @@ test('fields of the wrong type or value are "Invalid message format" naming the 
   for (const [path, change] of cases) {
     const requestId = typeof change.requestId === 'string' ? undefined : `bad ${path}`
     agent.send({ ...textMessage('x'), ...(requestId !== undefined && { requestId }), ...change })
-    const answer = await agent.next(notPresence)
+    const answer = await agent.next()
     fieldRefusal(path, answer)
     assert.equal(answer.requestId, requestId, `requestId of ${path}`)
   }
@@ -80,12 +80,12 @@ test('the content limit counts characters: the limit works, one more is refused,
   const limit = 4000
   const exact = await agent.request(textMessage('x'.repeat(limit)))
   assert.equal(exact.result, 'success')
-  assert.equal((await buyer.next(notPresence)).message.content.length, limit)
+  assert.equal((await buyer.next()).message.content.length, limit)
   const emoji = '😀'.repeat(limit)
   const emojiAnswer = await agent.request(textMessage(emoji))
   assert.equal(emojiAnswer.result, 'success')
   assert.equal(emojiAnswer.message.content, emoji)
-  await buyer.next(notPresence)
+  await buyer.next()
   for (const tooLong of ['x'.repeat(limit + 1), '😀'.repeat(limit + 1)]) {
     const answer = await agent.request(textMessage(tooLong, { requestId: 'long' }))
     assert.deepEqual(answer, failure('user_message', 'Invalid message format', 'INVALID_FORMAT', {
@@ -93,7 +93,7 @@ test('the content limit counts characters: the limit works, one more is refused,
       errors: [{ path: '/content', message: `must be at most ${limit} characters` }]
     }))
   }
-  assert.deepEqual(withoutPresence(await buyer.settle()), [])
+  assert.deepEqual(await buyer.settle(), [])
   await stillWorks(agent, 'long content')
 })
 
@@ -104,7 +104,7 @@ test('NUL characters are refused, never stored or altered', async (t) => {
   assert.equal(answer.code, 'INVALID_FORMAT')
   assert.equal(answer.requestId, 'nul')
   assert.deepEqual(answer.errors.map((error: Frame) => error.path), ['/content'])
-  assert.deepEqual(withoutPresence(await buyer.settle()), [])
+  assert.deepEqual(await buyer.settle(), [])
   assert.equal((await app.db.select().from(messages)).length, 0)
   await stillWorks(agent, 'NUL')
 })
@@ -121,7 +121,7 @@ test('SQL-looking, emoji and Vietnamese text round-trips unchanged to the receiv
   for (const text of texts) {
     const answer = await agent.request(textMessage(text))
     assert.equal(answer.message.content, text)
-    assert.equal((await buyer.next(notPresence)).message.content, text)
+    assert.equal((await buyer.next()).message.content, text)
     const [row] = await app.db.select().from(messages).where(eq(messages.id, answer.message.messageId))
     assert.equal(row?.content, text)
   }
@@ -135,16 +135,16 @@ test('__proto__ and constructor keys are ignored like any extra field and pollut
     '{"__proto__":{"command":"user_message"},"roomId":1,"messageType":"TEXT","content":"no command"}'
   ]
   agent.send(raw[0]!)
-  const first = await agent.next(notPresence)
+  const first = await agent.next()
   assert.equal(first.result, 'success')
   assert.equal(first.message.roomId, '1')
   agent.send(raw[1]!)
-  assert.equal((await agent.next(notPresence)).result, 'success')
+  assert.equal((await agent.next()).result, 'success')
   agent.send(raw[2]!)
-  assert.deepEqual(await agent.next(notPresence), INVALID_FORMAT)
+  assert.deepEqual(await agent.next(), INVALID_FORMAT)
   assert.equal(({} as Frame).polluted, undefined)
   assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted'), false)
-  const received = [await buyer.next(notPresence), await buyer.next(notPresence)]
+  const received = [await buyer.next(), await buyer.next()]
   assert.deepEqual(received.map((frame) => Object.keys(frame.message).includes('polluted')), [false, false])
   await stillWorks(agent, 'prototype keys')
 })

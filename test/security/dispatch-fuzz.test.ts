@@ -34,6 +34,8 @@ test('the dispatcher answers thousands of random frames within the protocol and 
     answered++
     const answer = JSON.parse(outcome.answer) as Record<string, unknown>
     assert.equal(typeof answer, 'object')
+    // `pong` is the one answer without `result` (the contract's ping).
+    if (answer.command === 'pong') return
     if (answer.result === 'success') {
       assert.ok(commandNames.includes(answer.command as string), outcome.answer)
       return

@@ -1,0 +1,73 @@
+import { and, asc, desc, eq, gt, inArray, isNull, lt, type SQL } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { members, messages, users } from '../db/schema.js'
+import { toSenderProfile } from './users.js'
+import { toWireMessage, type WireMessage } from './wire.js'
+
+export const HISTORY_MAX_LIMIT = 100
+export const HISTORY_DEFAULT_LIMIT = 50
+export const SYNC_PAGE = 500
+
+/** Message rows with their sender's profile, ready for `toWireMessage`. */
+export const selectWithSender = (db: Db) => db.select({
+  row: messages,
+  sender: { id: users.id, fullname: users.fullname, avatar: users.avatar, primaryRole: users.primaryRole }
+}).from(messages).innerJoin(users, eq(users.id, messages.senderId))
+
+type RowWithSender = Awaited<ReturnType<ReturnType<typeof selectWithSender>['execute']>>[number]
+
+export const toWire = ({ row, sender }: RowWithSender): WireMessage => toWireMessage(row, toSenderProfile(sender))
+
+export interface HistoryPage {
+  messages: WireMessage[]
+  hasMore: boolean
+}
+
+/**
+ * One page of a room's messages, ascending by id. With `afterId` the page starts just after it (newer
+ * messages, `hasMore` = more newer ones); otherwise it ends just before `beforeId` or at the newest
+ * message (`hasMore` = more older ones). Both cursors bound the page on both sides.
+ */
+export async function roomHistory (db: Db, roomId: string, page: { beforeId?: string, afterId?: string, limit: number }): Promise<HistoryPage> {
+  const conditions: SQL[] = [eq(messages.roomId, roomId)]
+  if (page.beforeId !== undefined) conditions.push(lt(messages.id, page.beforeId))
+  if (page.afterId !== undefined) conditions.push(gt(messages.id, page.afterId))
+  const forward = page.afterId !== undefined
+  const rows = await selectWithSender(db).where(and(...conditions))
+    .orderBy(forward ? asc(messages.id) : desc(messages.id))
+    .limit(page.limit + 1)
+  const hasMore = rows.length > page.limit
+  const taken = rows.slice(0, page.limit)
+  if (!forward) taken.reverse()
+  return { messages: taken.map(toWire), hasMore }
+}
+
+export interface SyncPage extends HistoryPage {
+  syncToken: string
+}
+
+/**
+ * Every message of the user's current rooms whose last change (insert, edit, delete) came after `since`,
+ * in change order. A message appears once, as it is now. The token is the last change returned, or
+ * `since` itself when nothing changed.
+ */
+export async function changesSince (db: Db, userId: string, since: string, limit = SYNC_PAGE): Promise<SyncPage> {
+  const rows = await selectWithSender(db)
+    .innerJoin(members, and(eq(members.roomId, messages.roomId), eq(members.userId, userId), isNull(members.leftAt)))
+    .where(gt(messages.changeSeq, since))
+    .orderBy(asc(messages.changeSeq))
+    .limit(limit + 1)
+  const taken = rows.slice(0, limit)
+  return {
+    messages: taken.map(toWire),
+    hasMore: rows.length > limit,
+    syncToken: taken.at(-1)?.row.changeSeq ?? since
+  }
+}
+
+/** Messages by id with their senders (room list's last messages). */
+export async function messagesById (db: Db, ids: string[]): Promise<Map<string, WireMessage>> {
+  if (ids.length === 0) return new Map()
+  const rows = await selectWithSender(db).where(inArray(messages.id, ids))
+  return new Map(rows.map((found) => [found.row.id, toWire(found)]))
+}

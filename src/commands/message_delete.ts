@@ -1,0 +1,24 @@
+import { commandSchema, Id, idString, isoTime } from '../protocol/envelope.js'
+import { deleteMessage } from '../chat/message-changes.js'
+import { publishRoomEvent } from '../chat/room-events.js'
+import { defineCommand } from './types.js'
+
+export const MessageDelete = commandSchema({
+  messageId: Id
+})
+
+export default defineCommand({
+  schema: MessageDelete,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    const userId = conn.session!.userId
+    const deleted = await deleteMessage(app.db, { messageId: idString(input.messageId), userId })
+    const { row } = deleted
+    const body = { roomId: row.roomId, messageId: row.id, deletedAt: isoTime(row.deletedAt!), syncToken: row.changeSeq }
+    if (deleted.changed) {
+      app.log.info({ messageId: row.id, roomId: row.roomId, deletedBy: userId }, 'message deleted')
+      await publishRoomEvent(app.broker, row.roomId, deleted.recipients, { command: 'message_deleted', ...body }, conn.id)
+    }
+    return body
+  }
+})

@@ -1,0 +1,25 @@
+import { commandSchema, Id, idString, isoTime } from '../protocol/envelope.js'
+import { markRead } from '../chat/read-markers.js'
+import { publishRoomEvent } from '../chat/room-events.js'
+import { defineCommand } from './types.js'
+
+export const MessageRead = commandSchema({
+  roomId: Id,
+  messageId: Id
+})
+
+export default defineCommand({
+  schema: MessageRead,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    const userId = conn.session!.userId
+    const roomId = idString(input.roomId)
+    const messageId = idString(input.messageId)
+    const moved = await markRead(app.db, roomId, userId, messageId)
+    if (moved !== undefined) {
+      // Every member's devices, the reader's other devices included (they clear their unread badge).
+      await publishRoomEvent(app.broker, roomId, moved.recipients, { command: 'message_read', roomId, userId, messageId, readAt: isoTime(moved.readAt) }, conn.id)
+    }
+    return {}
+  }
+})

@@ -1,0 +1,28 @@
+import { Type } from '@sinclair/typebox'
+import { commandSchema, Id, idString } from '../protocol/envelope.js'
+import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, roomHistory } from '../chat/history.js'
+import { requireMember } from '../chat/membership.js'
+import { defineCommand } from './types.js'
+
+export const RoomHistory = commandSchema({
+  roomId: Id,
+  beforeMessageId: Type.Optional(Id),
+  afterMessageId: Type.Optional(Id),
+  // Larger values are served as the maximum rather than refused.
+  limit: Type.Optional(Type.Integer({ minimum: 1 }))
+})
+
+export default defineCommand({
+  schema: RoomHistory,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    const roomId = idString(input.roomId)
+    await requireMember(app.db, roomId, conn.session!.userId)
+    const page = await roomHistory(app.db, roomId, {
+      limit: Math.min(input.limit ?? HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT),
+      ...(input.beforeMessageId !== undefined && { beforeId: idString(input.beforeMessageId) }),
+      ...(input.afterMessageId !== undefined && { afterId: idString(input.afterMessageId) })
+    })
+    return { roomId, ...page }
+  }
+})

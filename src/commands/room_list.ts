@@ -1,0 +1,25 @@
+import { Type } from '@sinclair/typebox'
+import { commandSchema } from '../protocol/envelope.js'
+import { fail } from '../protocol/errors.js'
+import { decodeCursor, listRooms, ROOM_LIST_DEFAULT_LIMIT, ROOM_LIST_MAX_LIMIT } from '../chat/room-list.js'
+import { defineCommand } from './types.js'
+
+export const RoomList = commandSchema({
+  // Larger values are served as the maximum rather than refused.
+  limit: Type.Optional(Type.Integer({ minimum: 1 })),
+  // The `nextCursor` of the previous page.
+  before: Type.Optional(Type.String({ minLength: 1, maxLength: 128 }))
+})
+
+export default defineCommand({
+  schema: RoomList,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    const before = input.before === undefined ? undefined : decodeCursor(input.before)
+    if (input.before !== undefined && before === undefined) fail('INVALID_FORMAT', [{ path: '/before', message: 'must be a nextCursor from an earlier room_list' }])
+    return listRooms(app.db, conn.session!.userId, {
+      limit: Math.min(input.limit ?? ROOM_LIST_DEFAULT_LIMIT, ROOM_LIST_MAX_LIMIT),
+      ...(before !== undefined && { before })
+    })
+  }
+})

@@ -1,0 +1,16 @@
+import { commandSchema, Id, idString } from '../protocol/envelope.js'
+import { changesSince } from '../chat/history.js'
+import { defineCommand } from './types.js'
+
+export const Sync = commandSchema({
+  // A syncToken from an earlier answer or event; "0" for everything.
+  since: Id
+})
+
+export default defineCommand({
+  schema: Sync,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    return { ...await changesSince(app.db, conn.session!.userId, idString(input.since)) }
+  }
+})

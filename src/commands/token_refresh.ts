@@ -1,0 +1,25 @@
+import { Type } from '@sinclair/typebox'
+import { commandSchema, isoTime } from '../protocol/envelope.js'
+import { fail } from '../protocol/errors.js'
+import { scheduleExpiry } from '../sessions/lifecycle.js'
+import { defineCommand } from './types.js'
+
+export const TokenRefresh = commandSchema({
+  // Any string: a garbled token is an "Invalid token", as at login.
+  token: Type.String({ maxLength: 8192 })
+})
+
+/** Moves the session's expiry to the new token's `exp`; the token must speak for the same user. */
+export default defineCommand({
+  schema: TokenRefresh,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    const token = app.verifyToken(input.token)
+    const session = conn.session!
+    if (token.userId !== session.userId) fail('FORBIDDEN')
+    session.expiresAt = token.expiresAt
+    scheduleExpiry(app, conn)
+    app.log.info({ userId: session.userId, uuid: session.uuid, connectionId: conn.id }, 'token refreshed')
+    return { expiresAt: isoTime(new Date(token.expiresAt)) }
+  }
+})

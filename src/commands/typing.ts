@@ -1,0 +1,41 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { commandSchema, Id, idString } from '../protocol/envelope.js'
+import { fail } from '../protocol/errors.js'
+import { currentMemberIds } from '../chat/rooms.js'
+import { TypingThrottle } from '../chat/typing.js'
+import { publishRoomEvent } from '../chat/room-events.js'
+import { defineCommand } from './types.js'
+
+export const Typing = commandSchema({
+  roomId: Id,
+  isTyping: Type.Boolean()
+})
+
+// One throttle per app instance (tests run several apps in one process).
+const throttles = new WeakMap<FastifyInstance, TypingThrottle>()
+const throttleOf = (app: FastifyInstance): TypingThrottle => {
+  let throttle = throttles.get(app)
+  if (throttle === undefined) {
+    throttle = new TypingThrottle()
+    throttles.set(app, throttle)
+  }
+  return throttle
+}
+
+/** Fire-and-forget: no answer on success; only a caller outside the room hears back. */
+export default defineCommand({
+  schema: Typing,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    const userId = conn.session!.userId
+    const roomId = idString(input.roomId)
+    // One index range read gives both the membership check and the recipients.
+    const memberIds = await currentMemberIds(app.db, roomId)
+    if (!memberIds.includes(userId)) fail('NOT_A_MEMBER')
+    if (!throttleOf(app).admit(userId, roomId, input.isTyping)) return undefined
+    const others = memberIds.filter((memberId) => memberId !== userId)
+    await publishRoomEvent(app.broker, roomId, others, { command: 'typing', roomId, userId, isTyping: input.isTyping })
+    return undefined
+  }
+})

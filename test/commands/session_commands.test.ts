@@ -1,0 +1,74 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { build, connect, loggedIn, tokenFor, useDatabase } from '../helpers.js'
+
+const db = useDatabase()
+
+test('ping answers pong with the server time, before login too, echoing requestId', async (t) => {
+  const app = await build(t, db.database)
+  const anonymous = await connect(app)
+  const before = Date.now()
+  const pong = await anonymous.request({ command: 'ping', requestId: 'p1' })
+  assert.deepEqual(Object.keys(pong).sort(), ['command', 'requestId', 'serverTime'])
+  assert.equal(pong.command, 'pong')
+  assert.equal(pong.requestId, 'p1')
+  assert.match(pong.serverTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+  assert.ok(Math.abs(Date.parse(pong.serverTime) - before) < 5000)
+  const member = await loggedIn(app, 4)
+  assert.equal((await member.request({ command: 'ping' })).command, 'pong')
+})
+
+test('user_logout answers success, then closes with 1000; the user\'s other devices stay', async (t) => {
+  const app = await build(t, db.database)
+  const phone = await loggedIn(app, 4, 'phone')
+  const laptop = await loggedIn(app, 4, 'laptop')
+  const answer = await phone.request({ command: 'user_logout', requestId: 'bye' })
+  assert.deepEqual(answer, { command: 'user_logout', result: 'success', requestId: 'bye' })
+  assert.equal((await phone.closed).code, 1000)
+  const buyer = await loggedIn(app, 14)
+  await buyer.request({ command: 'user_message', roomId: 1, content: 'còn ai không?', messageType: 'TEXT' })
+  assert.equal((await laptop.next((frame) => frame.command === 'user_message')).message.content, 'còn ai không?')
+  assert.equal((await (await connect(app)).request({ command: 'user_logout' })).code, 'NOT_AUTHENTICATED')
+})
+
+test('token_refresh with a new token of the same user answers the new expiresAt', async (t) => {
+  const app = await build(t, db.database)
+  const client = await loggedIn(app, 4)
+  const answer = await client.request({ command: 'token_refresh', token: tokenFor(app, 4, '2h'), requestId: 'r' })
+  assert.equal(answer.result, 'success')
+  assert.equal(answer.requestId, 'r')
+  const expiresIn = Date.parse(answer.expiresAt) - Date.now()
+  assert.ok(expiresIn > 7100_000 && expiresIn <= 7200_000, answer.expiresAt)
+  assert.match(answer.expiresAt, /\.\d{3}Z$/)
+})
+
+test('token_refresh refuses another user\'s token, a bad token and an expired one', async (t) => {
+  const app = await build(t, db.database)
+  const client = await loggedIn(app, 4)
+  assert.deepEqual(await client.request({ command: 'token_refresh', token: tokenFor(app, 14) }),
+    { command: 'token_refresh', result: 'failed', reason: 'Not allowed', code: 'FORBIDDEN' })
+  assert.equal((await client.request({ command: 'token_refresh', token: 'garbage' })).reason, 'Invalid token')
+  assert.equal((await client.request({ command: 'token_refresh', token: tokenFor(app, 4, -60_000) })).reason, 'Token expired')
+  assert.equal((await client.request({ command: 'token_refresh' })).code, 'MISSING_FIELDS')
+  assert.equal((await (await connect(app)).request({ command: 'token_refresh', token: tokenFor(app, 4) })).code, 'NOT_AUTHENTICATED')
+  // Still the same session: it keeps working.
+  assert.equal((await client.request({ command: 'user_message', roomId: 1, content: 'ok', messageType: 'TEXT' })).result, 'success')
+})
+
+test('a token that expires without refresh ends the session with session_expired and 4003', async (t) => {
+  const app = await build(t, db.database, { JWT_CLOCK_TOLERANCE_S: 0 })
+  const client = await connect(app)
+  await client.request({ command: 'user_login', userId: 4, token: tokenFor(app, 4, 1500), uuid: 'short' })
+  assert.deepEqual(await client.next((frame) => frame.command === 'session_expired', 4000), { command: 'session_expired' })
+  assert.equal((await client.closed).code, 4003)
+})
+
+test('a refresh before expiry keeps the session open past the old token\'s exp', async (t) => {
+  const app = await build(t, db.database, { JWT_CLOCK_TOLERANCE_S: 0 })
+  const client = await connect(app)
+  const login = await client.request({ command: 'user_login', userId: 4, token: tokenFor(app, 4, 1500), uuid: 'short' })
+  assert.equal(login.result, 'success')
+  assert.equal((await client.request({ command: 'token_refresh', token: tokenFor(app, 4, '1h') })).result, 'success')
+  assert.deepEqual(await client.settle(2000), [])
+  assert.equal((await client.request({ command: 'ping' })).command, 'pong')
+})
