@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
 import postgres from 'postgres'
 import { createSigner } from 'fast-jwt'
-import { and, eq } from 'drizzle-orm'
 import { buildApp } from '../src/app.js'
+import { and, eq } from 'drizzle-orm'
 import { openDatabase, truncateAll, type Database } from '../src/db/client.js'
 import { chatRooms } from '../src/db/schema.js'
 import { seedDemoData } from '../src/chat/demo.js'
@@ -83,8 +83,12 @@ export const tokenFor = (app: FastifyInstance, userId: string | number, expiresI
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = Record<string, any>
 
-/** A frame that is not a presence event (which logins in a test set off on the side). */
-export const notPresence = (frame: Frame): boolean => frame.command !== 'presence'
+let presenceRecorded = false
+/**
+ * Presence events follow every login of a room member; only the suites about presence want to see them.
+ * Call at the top of such a file: every client of the file then keeps them like any other frame.
+ */
+export const recordPresence = (): void => { presenceRecorded = true }
 
 /** A WebSocket client that keeps every frame it receives, for tests to take in order. */
 export class TestClient {
@@ -96,7 +100,9 @@ export class TestClient {
   constructor (ws: WebSocket) {
     this.ws = ws
     ws.on('message', (data, isBinary) => {
-      this.frames.push(isBinary ? { binary: data } : JSON.parse(data.toString()))
+      const frame: Frame = isBinary ? { binary: data } : JSON.parse(data.toString())
+      if (frame.command === 'presence' && !presenceRecorded) return
+      this.frames.push(frame)
       this.wake()
     })
     this.closed = new Promise((resolve) => {
@@ -115,11 +121,8 @@ export class TestClient {
     this.ws.send(typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame), options ?? {})
   }
 
-  /**
-   * Takes the first received frame that matches, waiting up to `timeoutMs`. By default any frame but a
-   * presence event: those follow every login of a room mate, so only tests about presence ask for them.
-   */
-  async next (match: (frame: Frame) => boolean = notPresence, timeoutMs = 3000): Promise<Frame> {
+  /** Takes the first received frame that matches (by default: any), waiting up to `timeoutMs`. */
+  async next (match: (frame: Frame) => boolean = () => true, timeoutMs = 3000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const index = this.frames.findIndex(match)
@@ -158,14 +161,9 @@ export class TestClient {
     }
   }
 
-  /** Frames received and not yet taken, presence events left aside. */
+  /** Frames received and not yet taken. */
   pending (): Frame[] {
-    return this.frames.filter(notPresence)
-  }
-
-  /** Presence events received and not yet taken. */
-  presence (): Frame[] {
-    return this.frames.filter((frame) => !notPresence(frame))
+    return [...this.frames]
   }
 
   /** Waits `ms` and returns what arrived meanwhile (and was not taken). */
@@ -185,7 +183,10 @@ export class TestClient {
   }
 }
 
-/** The frames that are not presence events (which logins in a test set off on the side). */
+/** A frame that is not a presence event (which logins in a test set off on the side). */
+export const notPresence = (frame: Frame): boolean => frame.command !== 'presence'
+
+/** The frames that are not presence events. */
 export const withoutPresence = (frames: Frame[]): Frame[] => frames.filter(notPresence)
 
 /** A client over `injectWS` (no real port). */
@@ -229,13 +230,6 @@ export async function loggedIn (app: FastifyInstance, userId: string | number, u
   return client
 }
 
-/** Ids of the rooms stored for (listing 123, `buyerId`): what the database holds, not what a client was told. */
-export async function listingRooms (app: FastifyInstance, buyerId: string, listingId = '123'): Promise<string[]> {
-  const rows = await app.db.select({ id: chatRooms.id }).from(chatRooms)
-    .where(and(eq(chatRooms.listingId, listingId), eq(chatRooms.buyerId, buyerId)))
-  return rows.map((row) => row.id)
-}
-
 /** The failure answer a client expects: the contract's exact reason text and code. */
 export const failure = (command: string | undefined, reason: string, code: string, extra: Frame = {}): Frame =>
   ({ ...(command !== undefined && { command }), result: 'failed', reason, code, ...extra })
@@ -258,3 +252,9 @@ export function unsignedToken (claims: Frame): string {
 /** A demo user (id 4 or 14) sending a TEXT message to the demo room. */
 export const textMessage = (content: string, extra: Frame = {}): Frame =>
   ({ command: 'user_message', roomId: 1, content, messageType: 'TEXT', ...extra })
+/** Ids of the rooms stored for (listing 123, `buyerId`): what the database holds, not what a client was told. */
+export async function listingRooms (app: FastifyInstance, buyerId: string, listingId = '123'): Promise<string[]> {
+  const rows = await app.db.select({ id: chatRooms.id }).from(chatRooms)
+    .where(and(eq(chatRooms.listingId, listingId), eq(chatRooms.buyerId, buyerId)))
+  return rows.map((row) => row.id)
+}

@@ -16,22 +16,13 @@ async function realLogin (app: Parameters<typeof tokenFor>[0], url: string, user
 }
 
 test('a socket sending 1 000 frames in a second gets refusals then 4029, while another member of the room keeps normal latency', async (t) => {
-  const app = await build(t, db.database) // default limits
-  const { RATE_LIMIT_PER_S: rate, RATE_LIMIT_BURST: burst } = app.config
+  const app = await build(t, db.database) // default limits: 10/s, burst 30
   const url = await listen(app)
   const flooder = await realLogin(app, url, 4, 'flooder')
   const neighbour = await realLogin(app, url, 14, 'neighbour')
-  // Warm up (the first store of a fresh database prepares its statements) and measure the latency
-  // without a flood, then measure it under the flood.
-  const quiet: number[] = []
-  for (let i = 0; i < 5; i++) {
-    const started = performance.now()
-    assert.equal((await neighbour.request(text(`yên tĩnh ${i}`))).result, 'success')
-    if (i > 0) quiet.push(performance.now() - started)
-    await flooder.next((frame) => frame.command === 'user_message')
-  }
-  // Loosely unchanged: under a second, or within a few times the quiet latency on a busy machine.
-  const bound = Math.max(1000, 5 * Math.max(...quiet))
+  // Warm up (the first store of a fresh database prepares its statements), then measure under the flood.
+  assert.equal((await neighbour.request(text('warm-up'))).result, 'success')
+  await flooder.next((frame) => frame.command === 'user_message')
 
   const latencies: number[] = []
   const neighbourTalks = (async () => {
@@ -63,9 +54,9 @@ test('a socket sending 1 000 frames in a second gets refusals then 4029, while a
   assert.ok(refused.every((frame) => frame.code === 'RATE_LIMITED'))
   // At most the burst plus what the rate refilled while the flood lasted were stored; each one acknowledged was stored.
   const [row] = await app.db.select({ stored: count() }).from(messages).where(eq(messages.senderId, '4'))
-  assert.ok(row!.stored <= 1 + burst + Math.ceil(rate * (elapsedS + 1)), `stored ${row!.stored}`)
+  assert.ok(row!.stored <= 30 + Math.ceil(10 * (elapsedS + 1)), `stored ${row!.stored}`)
   assert.ok(row!.stored >= accepted.length)
-  assert.ok(Math.max(...latencies) < bound, `neighbour latencies ${latencies.map(Math.round).join(', ')} ms, quiet ${quiet.map(Math.round).join(', ')} ms`)
+  assert.ok(Math.max(...latencies) < 1000, `neighbour latencies ${latencies.map(Math.round).join(', ')} ms`)
   neighbour.close()
 })
 
@@ -92,8 +83,7 @@ test('typing frames over their own budget are dropped without an answer and do n
   const answer = await client.request(text('after typing'))
   assert.equal(answer.result, 'success')
   const typingAnswers = (await client.settle(100)).filter((frame) => frame.command === 'typing')
-  // At most the typing budget (its burst and what refilled meanwhile) was answered; the rest was dropped.
-  assert.ok(typingAnswers.length < app.config.RATE_LIMIT_BURST + app.config.RATE_LIMIT_PER_S, `${typingAnswers.length} answers to typing`)
+  assert.ok(typingAnswers.length <= 30, `${typingAnswers.length} answers to typing`)
   assert.equal(client.ws.readyState, client.ws.OPEN)
 })
 
@@ -110,8 +100,8 @@ test('a member that stops reading is closed with 4030 while the room keeps flowi
   const body = 'đ'.repeat(3900)
   const total = 2500
   let received = 0
-  // Messages only: the slow reader's disconnect also sends this (same-room) user a presence event.
-  fastReader.ws.on('message', (data) => { if (!data.toString().startsWith('{"command":"presence"')) received++ })
+  // Only room messages count: presence events of the other logins arrive on the same socket.
+  fastReader.ws.on('message', (data) => { if (data.toString().startsWith('{"command":"user_message"')) received++ })
   let maxBuffered = 0
   for (let sent = 0; sent < total; sent += 100) {
     const batch = Array.from({ length: 100 }, (_, i) => sender.request(text(`${sent + i} ${body}`), 10_000))
