@@ -45,6 +45,7 @@ export const ConfigSchema = Type.Object({
   MAX_DEVICES_PER_USER: Int(10, 1),
   MAX_FRAGMENTS: Int(64, 1),
   DB_QUERY_TIMEOUT_MS: Int(5000, 1),
+  PRESENCE_MAX_ROOM_MEMBERS: Int(100, 2),
   DEMO_SEED: Bool(true)
 })
 export type Config = Static<typeof ConfigSchema>

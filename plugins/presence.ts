@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { recordLastSeen, roomPeers, type PresenceSource } from '../src/chat/presence.js'
+import { presenceAudience, recordLastSeen, type PresenceSource } from '../src/chat/presence.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,7 +30,7 @@ export default fp(async (app) => {
     })
   }
   const announce = async (userId: string, online: boolean, lastSeenAt: Date | null) => {
-    const peers = await roomPeers(db, userId)
+    const peers = await presenceAudience(db, userId, app.config.PRESENCE_MAX_ROOM_MEMBERS)
     if (peers.length === 0) return
     const frame = JSON.stringify({ command: 'presence', userId, online, lastSeenAt: lastSeenAt?.toISOString() ?? null })
     await broker.publish({ type: 'deliver', userIds: peers, frame })

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, ne } from 'drizzle-orm'
+import { and, eq, inArray, isNull, lte, ne, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Db } from '../db/client.js'
 import { members, users } from '../db/schema.js'
@@ -33,6 +33,26 @@ export async function roomPeers (db: Db, userId: string, among?: string[]): Prom
       eq(members.userId, userId), isNull(members.leftAt), isNull(peer.leftAt), ne(peer.userId, userId),
       ...(among === undefined ? [] : [inArray(peer.userId, among)])
     ))
+  return rows.map((row) => row.userId)
+}
+
+const roomSize = alias(members, 'room_size')
+
+/**
+ * Who hears that `userId` came online or went offline: the current members of the rooms they share with
+ * them, counting only rooms of at most `maxRoomMembers` members. In a broadcast-sized room, pushing every
+ * member's comings and goings to every other member costs members² frames on a mass reconnect; there,
+ * `presence_query` answers on demand instead.
+ */
+export async function presenceAudience (db: Db, userId: string, maxRoomMembers: number): Promise<string[]> {
+  const ownRooms = db.select({ roomId: members.roomId }).from(members)
+    .where(and(eq(members.userId, userId), isNull(members.leftAt)))
+  const smallRooms = db.select({ roomId: roomSize.roomId }).from(roomSize)
+    .where(and(inArray(roomSize.roomId, ownRooms), isNull(roomSize.leftAt)))
+    .groupBy(roomSize.roomId)
+    .having(lte(sql`count(*)`, maxRoomMembers))
+  const rows = await db.selectDistinct({ userId: peer.userId }).from(peer)
+    .where(and(inArray(peer.roomId, smallRooms), isNull(peer.leftAt), ne(peer.userId, userId)))
   return rows.map((row) => row.userId)
 }
 

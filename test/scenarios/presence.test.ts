@@ -103,3 +103,21 @@ test('presence_query refuses more than 100 ids, bad ids, a missing list, and ano
   const anonymous = await connect(app)
   assert.equal((await anonymous.request({ command: 'presence_query', userIds: [4] })).code, 'NOT_AUTHENTICATED')
 })
+
+test('presence is pushed only through rooms up to PRESENCE_MAX_ROOM_MEMBERS; presence_query still answers', async (t) => {
+  const app = await build(t, db.database, { PRESENCE_MAX_ROOM_MEMBERS: 2 })
+  const agentDevice = await loggedIn(app, 4)
+  // A three-member group: over the limit of 2, so 15's comings and goings are not pushed through it.
+  const created = await agentDevice.request({ command: 'room_create', memberIds: [14, 15], title: 'Nhóm xem nhà' })
+  assert.equal(created.result, 'success')
+  await agentDevice.settle(50)
+  const stranger = await loggedIn(app, 15)
+  const buyer = await loggedIn(app, 14)
+  // 14 shares the two-member room 1 with 4: that presence is pushed.
+  assert.deepEqual(await agentDevice.next((f) => f.command === 'presence' && f.userId === '14'), { command: 'presence', userId: '14', online: true, lastSeenAt: null })
+  const seen = (await agentDevice.settle(150)).filter((f) => f.command === 'presence')
+  assert.deepEqual(seen, [], 'nothing pushed about 15, who shares only the big room with 4')
+  assert.deepEqual((await agentDevice.request({ command: 'presence_query', userIds: [15] })).presence, [{ userId: '15', online: true, lastSeenAt: null }])
+  stranger.close()
+  buyer.close()
+})
