@@ -19,21 +19,21 @@ import userMessage from './user_message.js'
 
 /** The handler table: command name → schema, handler and whether it needs a logged-in socket. */
 export const commands: Record<string, CommandDefinition> = {
-  user_login: userLogin as unknown as CommandDefinition,
-  user_message: userMessage as unknown as CommandDefinition,
-  ping: ping as unknown as CommandDefinition,
-  user_logout: userLogout as unknown as CommandDefinition,
-  token_refresh: tokenRefresh as unknown as CommandDefinition,
-  room_history: roomHistory as unknown as CommandDefinition,
-  sync: sync as unknown as CommandDefinition,
-  room_list: roomList as unknown as CommandDefinition,
-  message_read: messageRead as unknown as CommandDefinition,
-  typing: typing as unknown as CommandDefinition,
-  message_edit: messageEdit as unknown as CommandDefinition,
-  message_delete: messageDelete as unknown as CommandDefinition,
-  room_create: roomCreate as unknown as CommandDefinition,
-  room_add_member: roomAddMember as unknown as CommandDefinition,
-  room_remove_member: roomRemoveMember as unknown as CommandDefinition,
-  room_leave: roomLeave as unknown as CommandDefinition,
-  presence_query: presenceQuery as unknown as CommandDefinition
+  user_login: userLogin,
+  user_message: userMessage,
+  ping: ping,
+  user_logout: userLogout,
+  token_refresh: tokenRefresh,
+  room_history: roomHistory,
+  sync: sync,
+  room_list: roomList,
+  message_read: messageRead,
+  typing: typing,
+  message_edit: messageEdit,
+  message_delete: messageDelete,
+  room_create: roomCreate,
+  room_add_member: roomAddMember,
+  room_remove_member: roomRemoveMember,
+  room_leave: roomLeave,
+  presence_query: presenceQuery
 }

@@ -21,4 +21,6 @@ export interface CommandDefinition<S extends TSchema = TSchema> {
   handler: (input: Static<S>, ctx: CommandContext) => Promise<CommandAnswer>
 }
 
-export const defineCommand = <S extends TSchema>(definition: CommandDefinition<S>): CommandDefinition<S> => definition
+/** Types a command's handler by its schema, then erases the type so the handler table can hold any command. */
+export const defineCommand = <S extends TSchema>(definition: CommandDefinition<S>): CommandDefinition =>
+  definition as unknown as CommandDefinition
