@@ -41,7 +41,8 @@ export default async function wsRoute (app: FastifyInstance) {
       if (conn.closed || flooding) return
       // The budget is spent when the frame arrives, not when its turn comes in the queue.
       const frame = readFrame(data, isBinary)
-      const admission = budget.admit(commandOf(frame) === 'typing')
+      const command = commandOf(frame)
+      const admission = budget.admit(command === 'typing')
       if (admission === 'drop') return
       if (admission === 'close') {
         // Frames already queued are answered first (the refusals tell the client why), then 4029.
@@ -50,16 +51,19 @@ export default async function wsRoute (app: FastifyInstance) {
         void conn.enqueue(async () => { conn.close(CloseCodes.FLOODING, 'Rate limit exceeded') })
         return
       }
-      void conn.enqueue(async () => {
+      void conn.enqueue(async ({ release, earlier }) => {
         if (conn.closed) return
-        const outcome = await dispatch.answerFrame(conn, frame, admission === 'refuse')
-        if (outcome.answer !== undefined) conn.send(outcome.answer)
+        const outcome = await dispatch.answerFrame(conn, frame, admission === 'refuse', release)
+        if (outcome.answer !== undefined) {
+          await earlier
+          conn.send(outcome.answer)
+        }
         if (outcome.command === 'user_login' && outcome.failure !== undefined && outcome.failure !== 'RATE_LIMITED') {
           log.info({ connectionId, code: outcome.failure }, 'login failed')
           budget.charge(1)
           if (++conn.failedLogins >= MAX_FAILED_LOGINS) conn.close(CloseCodes.FLOODING, 'Too many failed logins')
         }
-      })
+      }, command === 'user_message')
     })
     socket.on('error', (error) => { log.warn({ connectionId, err: error }, 'socket error') })
     socket.on('close', (code) => {

@@ -6,6 +6,11 @@ export interface CommandContext {
   app: FastifyInstance
   conn: Connection
   log: FastifyBaseLogger
+  /**
+   * Lets the socket's next pipelined command start before this one has finished (see
+   * Connection.enqueue); a command that answers after calling it answers through its own callback.
+   */
+  release: () => void
 }
 
 /**

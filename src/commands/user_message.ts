@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
-import { fail, type FieldError } from '../protocol/errors.js'
+import { CommandFailure, fail, type FieldError } from '../protocol/errors.js'
+import { answerError } from '../protocol/dispatch.js'
 import { checkMessageText, checkText, mediaProblem } from '../chat/message-rules.js'
 import { messageEventBody } from '../chat/wire.js'
 import { successFrame } from '../protocol/answers.js'
@@ -20,7 +21,7 @@ export const UserMessage = commandSchema({
 export default defineCommand({
   schema: UserMessage,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
+  async handler (input, { app, conn, release }) {
     const { config } = app
     const content = input.content ?? null
     const isText = input.messageType === 'TEXT'
@@ -39,8 +40,9 @@ export default defineCommand({
     if (errors.length > 0) fail('INVALID_FORMAT', errors)
 
     const session = conn.session!
+    const { requestId } = input
     app.sessions.messagesIn++
-    const result = await app.messageStore.submit({
+    const stored = app.messageStore.submit({
       roomId: idString(input.roomId),
       sender: session.profile,
       content: content === '' && !isText ? null : content,
@@ -49,13 +51,16 @@ export default defineCommand({
       clientMessageId: input.clientMessageId ?? null,
       replyToMessageId: input.replyToMessageId === undefined ? null : idString(input.replyToMessageId),
       origin: conn.id,
-      acknowledge: (body) => conn.send(successFrame('user_message', input.requestId, body))
+      // A new message is acknowledged as it is published; a retry of a stored one, or a failure, is
+      // answered in its turn among the socket's other messages.
+      acknowledge: (body) => conn.send(successFrame('user_message', requestId, body)),
+      answer: (result) => conn.send(result.ok
+        ? successFrame('user_message', requestId, messageEventBody(result.row, session.profile, result.room))
+        : answerError(app, conn, 'user_message', requestId, result.code === 'INTERNAL' ? result.error : new CommandFailure(result.code)).answer!)
     })
-    if (!result.ok) {
-      if (result.code === 'INTERNAL') throw result.error
-      return fail(result.code)
-    }
-    // A new message was acknowledged as it was published; a retry of a stored one is answered here.
-    return result.duplicate ? messageEventBody(result.row, session.profile, result.room) : undefined
+    // The store keeps the order from here on: the socket's next message need not wait for this one.
+    release()
+    await stored
+    return undefined
   }
 })

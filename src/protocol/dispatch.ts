@@ -24,6 +24,8 @@ export interface FrameOutcome {
   failure?: FailureCode
 }
 
+const noop = () => {}
+
 const isRequestId = (value: unknown): value is string =>
   typeof value === 'string' && value.length >= 1 && value.length <= 64
 
@@ -42,7 +44,7 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
    * Answers one frame already read with `readFrame`. `refused` (over the rate limit) answers
    * "Rate limit exceeded", echoing what it can, without running anything.
    */
-  async function answerFrame (conn: Connection, frame: unknown, refused = false): Promise<FrameOutcome> {
+  async function answerFrame (conn: Connection, frame: unknown, refused = false, release: () => void = noop): Promise<FrameOutcome> {
     if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
       const code = refused ? 'RATE_LIMITED' : 'INVALID_FORMAT'
       return { answer: failureFrame(undefined, code, undefined), failure: code }
@@ -66,17 +68,10 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
       return fail(code, errors)
     }
     try {
-      const body = await entry.definition.handler(request, { app, conn, log: app.log })
+      const body = await entry.definition.handler(request, { app, conn, log: app.log, release })
       return { command: name, ...(body !== undefined && { answer: successFrame(name, requestId, body) }) }
     } catch (error) {
-      if (error instanceof CommandFailure) return fail(error.code, error.errors)
-      if (isTransientDbError(error)) {
-        app.log.warn({ err: error, command: name, connectionId: conn.id }, 'database unavailable')
-        return fail('UNAVAILABLE')
-      }
-      const errorId = randomUUID()
-      app.log.error({ err: error, errorId, command: name, connectionId: conn.id }, 'command failed unexpectedly')
-      return fail('INTERNAL', undefined, errorId)
+      return answerError(app, conn, name, requestId, error)
     }
   }
 
@@ -84,6 +79,23 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
   const dispatch = (conn: Connection, data: RawData, isBinary: boolean): Promise<FrameOutcome> =>
     answerFrame(conn, readFrame(data, isBinary))
   return Object.assign(dispatch, { answerFrame })
+}
+
+/**
+ * The answer to a command that threw: its own failure, "Server is busy" when the database is out of
+ * reach, or "Internal server error" with an `errorId` that the log also holds.
+ */
+export function answerError (app: FastifyInstance, conn: Connection, name: string, requestId: string | undefined, error: unknown): FrameOutcome {
+  const fail = (code: FailureCode, errors?: FieldError[], errorId?: string): FrameOutcome =>
+    ({ answer: failureFrame(name, code, requestId, { errors, errorId }), command: name, failure: code })
+  if (error instanceof CommandFailure) return fail(error.code, error.errors)
+  if (isTransientDbError(error)) {
+    app.log.warn({ err: error, command: name, connectionId: conn.id }, 'database unavailable')
+    return fail('UNAVAILABLE')
+  }
+  const errorId = randomUUID()
+  app.log.error({ err: error, errorId, command: name, connectionId: conn.id }, 'command failed unexpectedly')
+  return fail('INTERNAL', undefined, errorId)
 }
 
 export type RawData = Buffer | ArrayBuffer | Buffer[]

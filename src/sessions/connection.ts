@@ -19,6 +19,13 @@ export interface SessionInfo {
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+const ignore = () => {}
+
+/** What a queued task is given: `release` lets the next pipelined task start; `earlier` ends with the tasks before it. */
+export interface Turn {
+  release: () => void
+  earlier: Promise<void>
+}
 
 /**
  * One WebSocket connection and what the server knows of it. Commands on it run one after another
@@ -38,7 +45,10 @@ export class Connection {
   readonly budget: FrameBudget
   authTimer: NodeJS.Timeout | undefined
   expiryTimer: NodeJS.Timeout | undefined
-  private tail: Promise<void> = Promise.resolve()
+  /** Resolves when the next pipelined task may start. */
+  private next: Promise<void> = Promise.resolve()
+  /** Resolves when every task queued so far has finished. */
+  private settled: Promise<void> = Promise.resolve()
   private pending = 0
   private readonly maxBufferedBytes: number
 
@@ -51,19 +61,29 @@ export class Connection {
   }
 
   /**
-   * Runs `task` after every task queued before it; errors are the task's own business. Each task waits
-   * for a turn of the event loop first: an embedded database answers through promises alone, and a long
-   * queue on one socket would otherwise keep every other socket from being read or written meanwhile.
+   * Runs `task` after every task queued before it has finished; errors are the task's own business.
+   * A `pipelined` task starts as soon as the one before it has finished or called `release` (a
+   * user_message does once the store has queued it, so one socket can have many messages in flight);
+   * an answer it sends itself must wait for `earlier`, the end of every task queued before it.
+   * Each task waits for a turn of the event loop first: an embedded database answers through promises
+   * alone, and a long queue on one socket would otherwise keep every other socket from being read or
+   * written meanwhile.
    */
-  enqueue (task: () => Promise<void>): Promise<void> {
+  enqueue (task: (turn: Turn) => Promise<void>, pipelined = false): Promise<void> {
     this.pending++
-    this.tail = this.tail.then(nextTurn).then(task).finally(() => { this.pending-- })
-    return this.tail
+    const earlier = this.settled
+    let release!: () => void
+    const released = new Promise<void>((resolve) => { release = resolve })
+    const done = (pipelined ? this.next : earlier).then(nextTurn).then(() => task({ release, earlier }))
+      .finally(() => { release(); this.pending-- })
+    this.next = released
+    this.settled = Promise.all([earlier, done]).then(ignore, ignore)
+    return done
   }
 
   /** Resolves once every queued command has finished (graceful shutdown). */
   async drained (): Promise<void> {
-    while (this.pending > 0) await this.tail
+    while (this.pending > 0) await this.settled
   }
 
   /**

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq, sql } from 'drizzle-orm'
-import { build, connect, failure, loggedIn, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
+import { build, connect, failure, loggedIn, onPostgres, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
 import { chatRooms, messages } from '../../src/db/schema.js'
 
 const db = useDatabase()
@@ -215,4 +215,50 @@ test('concurrent senders on several sockets: seq has no gaps and every socket se
   assert.equal(await lastSeq(app), total)
   const stored = await app.db.select({ seq: messages.seq }).from(messages).orderBy(messages.seq)
   assert.deepEqual(stored.map((row) => row.seq), inOrder)
+})
+
+test('messages sent back to back on one socket are stored together, answered in the order sent, and a later command waits for them', async (t) => {
+  const app = await build(t, db.database)
+  const agent = await loggedIn(app, 4)
+  const buyer = await loggedIn(app, 14)
+  // Twenty messages without waiting, with a refusal, a retry of an earlier one and an invalid frame among them.
+  const frames: Array<{ frame: Frame, expect: 'stored' | 'retry' | string }> = []
+  for (let i = 1; i <= 20; i++) {
+    if (i === 7) frames.push({ frame: textMessage('lạc phòng', { roomId: 999, requestId: 'r-7' }), expect: 'ROOM_NOT_FOUND' })
+    else if (i === 12) frames.push({ frame: textMessage('tin 3', { clientMessageId: 'c-3', requestId: 'r-12' }), expect: 'retry' })
+    else if (i === 15) frames.push({ frame: textMessage('   ', { requestId: 'r-15' }), expect: 'INVALID_FORMAT' })
+    else frames.push({ frame: textMessage(`tin ${i}`, { clientMessageId: `c-${i}`, requestId: `r-${i}` }), expect: 'stored' })
+  }
+  for (const { frame } of frames) agent.send(frame)
+  agent.send({ command: 'room_history', roomId: 1, limit: 50, requestId: 'history' })
+
+  const answers: Frame[] = []
+  for (let i = 0; i < frames.length + 1; i++) answers.push(await agent.next())
+  assert.deepEqual(answers.map((answer) => answer.requestId), [...frames.map(({ frame }) => frame.requestId), 'history'], 'answers in the order sent')
+  let seq = 0
+  frames.forEach(({ expect }, index) => {
+    const answer = answers[index]!
+    if (expect === 'stored') {
+      assert.equal(answer.result, 'success')
+      assert.equal(answer.message.seq, ++seq, 'seq follows the order sent')
+    } else if (expect === 'retry') {
+      assert.equal(answer.result, 'success')
+      assert.equal(answer.message.seq, 3, 'the retry is answered with the original')
+    } else {
+      assert.equal(answer.code, expect)
+    }
+  })
+  // The history asked for after them already holds every one of them.
+  const history = answers.at(-1)!
+  assert.equal(history.result, 'success')
+  assert.equal(history.messages.length, seq)
+
+  const received = await Promise.all(Array.from({ length: seq }, () => buyer.next()))
+  assert.deepEqual(received.map((frame) => frame.message.seq), Array.from({ length: seq }, (_, i) => i + 1))
+  assert.deepEqual(await buyer.settle(), [], 'the retry is not broadcast again')
+  // They did not wait for one another: some went into the same transaction (created_at is its start).
+  // An embedded database finishes each transaction before the socket's next frame is read, so this
+  // shows only against a database server.
+  const [{ transactions } = { transactions: 0 }] = await app.db.select({ transactions: sql<number>`count(DISTINCT ${messages.createdAt})::int` }).from(messages)
+  if (onPostgres) assert.ok(transactions < seq, `${seq} messages in ${transactions} transactions`)
 })
