@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import type { Tx } from '../db/client.js'
 
 /** Any constant shared by every writer of `messages.change_seq`; the value itself means nothing. */
-const CHANGE_ORDER_LOCK = 7_310_042
+export const CHANGE_ORDER_LOCK = 7_310_042
 
 /**
  * Serializes the transactions that stamp `messages.change_seq` (new messages, edits, deletes) in commit
