@@ -37,7 +37,8 @@ export class Connection {
   /** How many frames it may still send (rate limit). */
   readonly budget: FrameBudget
   authTimer: NodeJS.Timeout | undefined
-  expiryTimer: NodeJS.Timeout | undefined
+  /** When the session expires, as the registry's expiry timers have it (they set and clear it). */
+  expiryAt: number | undefined
   private tail: Promise<void> = Promise.resolve()
   private pending = 0
   private readonly maxBufferedBytes: number
@@ -90,8 +91,6 @@ export class Connection {
 
   clearTimers (): void {
     clearTimeout(this.authTimer)
-    clearTimeout(this.expiryTimer)
     this.authTimer = undefined
-    this.expiryTimer = undefined
   }
 }

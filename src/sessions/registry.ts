@@ -1,4 +1,5 @@
 import type { Connection } from './connection.js'
+import { ExpiryTimers } from './expiry.js'
 
 /**
  * Sockets of this node by user and device. One live session per (user, device uuid): registering a
@@ -12,6 +13,13 @@ export class SessionRegistry {
   /** Set when shutdown begins: new commands are refused so that in-flight work can finish. */
   closing = false
   framesOut = 0
+  /** Session expiry of every connection; a connection leaving the node leaves them too. */
+  readonly expiries: ExpiryTimers<Connection>
+
+  /** `onExpired` is called when a connection's session expiry has passed. */
+  constructor (onExpired: (conn: Connection) => void = () => {}) {
+    this.expiries = new ExpiryTimers(onExpired)
+  }
 
   add (conn: Connection): void {
     this.connections.add(conn)
@@ -24,6 +32,7 @@ export class SessionRegistry {
   }
 
   private forget (conn: Connection): void {
+    this.expiries.clear(conn)
     if (!this.connections.delete(conn)) return
     const left = this.connectionsFrom(conn.remoteAddress) - 1
     if (left > 0) this.byAddress.set(conn.remoteAddress, left)
