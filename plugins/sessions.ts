@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { SessionRegistry } from '../src/sessions/registry.js'
 import type { Connection } from '../src/sessions/connection.js'
 import { CloseCodes } from '../src/protocol/close-codes.js'
+import { expireSession } from '../src/sessions/lifecycle.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +16,7 @@ const SESSION_REPLACED = JSON.stringify({ command: 'session_replaced' })
 
 export default fp(async (app) => {
   const { config, broker } = app
-  const sessions = new SessionRegistry()
+  const sessions = new SessionRegistry((conn) => { expireSession(app, conn) })
   app.decorate('sessions', sessions)
 
   const endReplacedSession = (conn: Connection) => {

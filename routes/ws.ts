@@ -5,7 +5,7 @@ import { commandOf, createDispatcher, readFrame } from '../src/protocol/dispatch
 import { CloseCodes } from '../src/protocol/close-codes.js'
 import { Connection } from '../src/sessions/connection.js'
 import { FrameBudget } from '../src/sessions/rate-limit.js'
-import { admitUpgrade } from '../src/sessions/admission.js'
+import { admitUpgrade, releaseUpgradeResponse } from '../src/sessions/admission.js'
 
 /** Failed logins one socket may make before it is closed (password-guessing by token). */
 export const MAX_FAILED_LOGINS = 5
@@ -18,7 +18,7 @@ export default async function wsRoute (app: FastifyInstance) {
   let counter = 0
 
   // Origin and per-address checks run before the upgrade: a refused client gets a plain HTTP answer.
-  app.get('/ws', { websocket: true, onRequest: admitUpgrade(app) }, (socket, request) => {
+  app.get('/ws', { websocket: true, onRequest: admitUpgrade(app), preHandler: releaseUpgradeResponse }, (socket, request) => {
     const budget = new FrameBudget(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST)
     const conn = new Connection(`${node}-${++counter}`, socket, request.ip, config.MAX_BUFFERED_BYTES, budget)
     sessions.add(conn)
@@ -65,7 +65,13 @@ export default async function wsRoute (app: FastifyInstance) {
         }
       }, command === 'user_message')
     })
-    socket.on('error', (error) => { log.warn({ connectionId, err: error }, 'socket error') })
+    // In place of the plugin's listener, which holds the upgrade's request and reply for the socket's life;
+    // like it, an error ends the socket at once.
+    socket.removeAllListeners('error')
+    socket.on('error', (error) => {
+      log.warn({ connectionId, err: error }, 'socket error')
+      socket.terminate()
+    })
     socket.on('close', (code) => {
       conn.closed = true
       conn.clearTimers()

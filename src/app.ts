@@ -47,7 +47,10 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
       maxPayload: early.MAX_PAYLOAD_BYTES,
       maxFragments: early.MAX_FRAGMENTS,
       maxBufferedChunks: early.MAX_FRAGMENTS * 16,
-      perMessageDeflate: false
+      perMessageDeflate: false,
+      // The session registry knows every socket; the server's own set (and a listener per socket) would
+      // be a second copy.
+      clientTracking: false
     },
     preClose: async () => { await closeSockets(app) }
   })

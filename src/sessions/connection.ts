@@ -20,6 +20,7 @@ export interface SessionInfo {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 const ignore = () => {}
+const RESOLVED = Promise.resolve()
 
 /** What a queued task is given: `release` lets the next pipelined task start; `earlier` ends with the tasks before it. */
 export interface Turn {
@@ -44,11 +45,12 @@ export class Connection {
   /** How many frames it may still send (rate limit). */
   readonly budget: FrameBudget
   authTimer: NodeJS.Timeout | undefined
-  expiryTimer: NodeJS.Timeout | undefined
+  /** When the session expires, as the registry's expiry timers have it (they set and clear it). */
+  expiryAt: number | undefined
   /** Resolves when the next pipelined task may start. */
-  private next: Promise<void> = Promise.resolve()
+  private next: Promise<void> = RESOLVED
   /** Resolves when every task queued so far has finished. */
-  private settled: Promise<void> = Promise.resolve()
+  private settled: Promise<void> = RESOLVED
   private pending = 0
   private readonly maxBufferedBytes: number
 
@@ -75,7 +77,11 @@ export class Connection {
     let release!: () => void
     const released = new Promise<void>((resolve) => { release = resolve })
     const done = (pipelined ? this.next : earlier).then(nextTurn).then(() => task({ release, earlier }))
-      .finally(() => { release(); this.pending-- })
+      .finally(() => {
+        release()
+        // An idle socket keeps no chain of settled promises (memory per idle connection).
+        if (--this.pending === 0) this.next = this.settled = RESOLVED
+      })
     this.next = released
     this.settled = Promise.all([earlier, done]).then(ignore, ignore)
     return done
@@ -110,8 +116,6 @@ export class Connection {
 
   clearTimers (): void {
     clearTimeout(this.authTimer)
-    clearTimeout(this.expiryTimer)
     this.authTimer = undefined
-    this.expiryTimer = undefined
   }
 }

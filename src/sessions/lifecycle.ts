@@ -3,8 +3,6 @@ import { CloseCodes } from '../protocol/close-codes.js'
 import { fail } from '../protocol/errors.js'
 import type { Connection, SessionInfo } from './connection.js'
 
-/** setTimeout cannot wait longer than 2^31-1 ms; a longer expiry is reached in several steps. */
-const MAX_TIMER_MS = 2_147_483_647
 const SESSION_EXPIRED = JSON.stringify({ command: 'session_expired' })
 
 /**
@@ -40,22 +38,24 @@ export async function startSession (app: FastifyInstance, conn: Connection, info
   await app.broker.publish({ type: 'takeover', userId: info.userId, uuid: info.uuid, connectionId: conn.id })
 }
 
-/** Closes the connection with 4003 when its token expires, unless a refresh moved the expiry first. */
+/** Closes the connection with 4003 when its token expires, unless a refresh moves the expiry first. */
 export function scheduleExpiry (app: FastifyInstance, conn: Connection): void {
-  clearTimeout(conn.expiryTimer)
   const session = conn.session
-  if (session === undefined) return
-  const deadline = session.expiresAt + app.config.JWT_CLOCK_TOLERANCE_S * 1000
-  const wait = Math.max(0, Math.min(deadline - Date.now(), MAX_TIMER_MS))
-  conn.expiryTimer = setTimeout(() => {
-    if (conn.session === undefined || conn.closed) return
-    if (Date.now() < conn.session.expiresAt + app.config.JWT_CLOCK_TOLERANCE_S * 1000) {
-      scheduleExpiry(app, conn)
-      return
-    }
-    app.log.info({ userId: conn.session.userId, uuid: conn.session.uuid, connectionId: conn.id }, 'session expired')
-    conn.send(SESSION_EXPIRED)
-    conn.close(CloseCodes.SESSION_EXPIRED, 'Session expired')
-  }, wait)
-  conn.expiryTimer.unref()
+  if (session === undefined) app.sessions.expiries.clear(conn)
+  else app.sessions.expiries.set(conn, expiryDeadline(app, session))
 }
+
+/** Called by the registry's expiry timers once `conn`'s deadline has passed. */
+export function expireSession (app: FastifyInstance, conn: Connection): void {
+  const session = conn.session
+  if (session === undefined || conn.closed) return
+  if (Date.now() < expiryDeadline(app, session)) {
+    scheduleExpiry(app, conn)
+    return
+  }
+  app.log.info({ userId: session.userId, uuid: session.uuid, connectionId: conn.id }, 'session expired')
+  conn.send(SESSION_EXPIRED)
+  conn.close(CloseCodes.SESSION_EXPIRED, 'Session expired')
+}
+
+const expiryDeadline = (app: FastifyInstance, session: SessionInfo) => session.expiresAt + app.config.JWT_CLOCK_TOLERANCE_S * 1000

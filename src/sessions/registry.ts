@@ -1,17 +1,40 @@
 import type { Connection } from './connection.js'
+import { ExpiryTimers } from './expiry.js'
+
+/**
+ * A user's devices on this node: the connection itself while there is one (most users; a map for each
+ * would cost about 280 bytes), a map by device uuid when there are more.
+ */
+type Devices = Connection | Map<string, Connection>
+
+const uuidOf = (conn: Connection) => conn.session!.uuid
+
+/** Sends `frame` to `conn` unless it is the one left out; how many frames went (0 or 1). */
+function sendUnless (conn: Connection, frame: string, exceptConnection: string | undefined): number {
+  if (conn.id === exceptConnection) return 0
+  conn.send(frame)
+  return 1
+}
 
 /**
  * Sockets of this node by user and device. One live session per (user, device uuid): registering a
  * device again hands back the connection it replaces.
  */
 export class SessionRegistry {
-  private readonly byUser = new Map<string, Map<string, Connection>>()
+  private readonly byUser = new Map<string, Devices>()
   readonly connections = new Set<Connection>()
   private readonly byAddress = new Map<string, number>()
   messagesIn = 0
   /** Set when shutdown begins: new commands are refused so that in-flight work can finish. */
   closing = false
   framesOut = 0
+  /** Session expiry of every connection; a connection leaving the node leaves them too. */
+  readonly expiries: ExpiryTimers<Connection>
+
+  /** `onExpired` is called when a connection's session expiry has passed. */
+  constructor (onExpired: (conn: Connection) => void = () => {}) {
+    this.expiries = new ExpiryTimers(onExpired)
+  }
 
   add (conn: Connection): void {
     this.connections.add(conn)
@@ -24,6 +47,7 @@ export class SessionRegistry {
   }
 
   private forget (conn: Connection): void {
+    this.expiries.clear(conn)
     if (!this.connections.delete(conn)) return
     const left = this.connectionsFrom(conn.remoteAddress) - 1
     if (left > 0) this.byAddress.set(conn.remoteAddress, left)
@@ -32,14 +56,22 @@ export class SessionRegistry {
 
   /** Registers `conn` as the session of (userId, uuid); returns the connection it replaces, if any. */
   register (conn: Connection, userId: string, uuid: string): Connection | undefined {
-    let devices = this.byUser.get(userId)
+    const devices = this.byUser.get(userId)
     if (devices === undefined) {
-      devices = new Map()
-      this.byUser.set(userId, devices)
+      this.byUser.set(userId, conn)
+      return undefined
     }
-    const previous = devices.get(uuid)
-    devices.set(uuid, conn)
-    return previous === conn ? undefined : previous
+    if (devices instanceof Map) {
+      const previous = devices.get(uuid)
+      devices.set(uuid, conn)
+      return previous === conn ? undefined : previous
+    }
+    if (uuidOf(devices) === uuid) {
+      this.byUser.set(userId, conn)
+      return devices === conn ? undefined : devices
+    }
+    this.byUser.set(userId, new Map([[uuidOf(devices), devices], [uuid, conn]]))
+    return undefined
   }
 
   /**
@@ -51,20 +83,33 @@ export class SessionRegistry {
     const session = conn.session
     if (session === undefined) return false
     const devices = this.byUser.get(session.userId)
-    if (devices === undefined || devices.get(session.uuid) !== conn) return false
+    if (devices === conn) {
+      this.byUser.delete(session.userId)
+      return true
+    }
+    if (!(devices instanceof Map) || devices.get(session.uuid) !== conn) return false
     devices.delete(session.uuid)
-    if (devices.size > 0) return false
-    this.byUser.delete(session.userId)
-    return true
+    if (devices.size > 1) return false
+    const last = devices.values().next().value
+    if (last === undefined) {
+      this.byUser.delete(session.userId)
+      return true
+    }
+    this.byUser.set(session.userId, last)
+    return false
   }
 
   /** The connection currently holding (userId, uuid) on this node. */
   device (userId: string, uuid: string): Connection | undefined {
-    return this.byUser.get(userId)?.get(uuid)
+    const devices = this.byUser.get(userId)
+    if (devices instanceof Map) return devices.get(uuid)
+    return devices !== undefined && uuidOf(devices) === uuid ? devices : undefined
   }
 
   devices (userId: string): Iterable<Connection> {
-    return this.byUser.get(userId)?.values() ?? []
+    const devices = this.byUser.get(userId)
+    if (devices === undefined) return []
+    return devices instanceof Map ? devices.values() : [devices]
   }
 
   isOnline (userId: string): boolean {
@@ -77,10 +122,10 @@ export class SessionRegistry {
     for (const userId of userIds) {
       const devices = this.byUser.get(userId)
       if (devices === undefined) continue
-      for (const conn of devices.values()) {
-        if (conn.id === exceptConnection) continue
-        conn.send(frame)
-        sent++
+      if (devices instanceof Map) {
+        for (const conn of devices.values()) sent += sendUnless(conn, frame, exceptConnection)
+      } else {
+        sent += sendUnless(devices, frame, exceptConnection)
       }
     }
     this.framesOut += sent
@@ -93,7 +138,7 @@ export class SessionRegistry {
 
   get sessionCount (): number {
     let count = 0
-    for (const devices of this.byUser.values()) count += devices.size
+    for (const devices of this.byUser.values()) count += devices instanceof Map ? devices.size : 1
     return count
   }
 }
