@@ -160,7 +160,8 @@ export class MessageStore {
   }
 }
 
-const STORE_BATCH = 'SELECT * FROM store_message_batch($1::jsonb, $2::bigint)'
+// The batch goes as text: no driver's JSON serializer gets a chance to encode it twice.
+const STORE_BATCH = 'SELECT * FROM store_message_batch($1::text::jsonb, $2::bigint)'
 
 const toBatchElement = (input: NewMessage) => ({
   roomId: input.roomId,

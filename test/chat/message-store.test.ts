@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm'
 import { chatRooms, members, messages } from '../../src/db/schema.js'
 import type { NewMessage } from '../../src/chat/message-store.js'
 import { build, loggedIn, useDatabase } from '../helpers.js'
+import { addRoom } from '../conversation.js'
 
 const db = useDatabase()
 
@@ -51,4 +52,45 @@ test('a member who left is refused, read inside the storing transaction', async 
   await app.db.update(members).set({ leftAt: new Date() }).where(eq(members.userId, '14'))
   const after = await app.messageStore.submit(from('14', 'after'))
   assert.deepEqual(after.ok ? 'stored' : after.code, 'NOT_A_MEMBER')
+})
+
+test('one batch over two rooms: seq per room, replies checked against the room, and a clientMessageId answered by the element that was stored under it', async (t) => {
+  const app = await build(t, db.database)
+  await addRoom(app, '2', { 4: 'OWNER', 15: 'MEMBER' })
+  const first = await app.messageStore.submit(from('4', 'gốc'))
+  assert.ok(first.ok)
+  // The first submit starts a batch by itself; the ones after it, submitted meanwhile, share the next.
+  const opener = app.messageStore.submit(from('14', 'mở đầu'))
+  const results = await Promise.all([
+    // A reply to a message of another room fails; the same clientMessageId is then free for the next element.
+    from('4', 'lạc', { roomId: '2', clientMessageId: 'k', replyToMessageId: first.row.id }),
+    from('4', 'trả lời', { clientMessageId: 'k', replyToMessageId: first.row.id }),
+    from('15', 'phòng hai', { roomId: '2' }),
+    from('4', 'lặp lại', { roomId: '2', clientMessageId: 'k' }),
+    from('4', 'tiếp', { roomId: '2' })
+  ].map((input) => app.messageStore.submit(input)))
+  assert.ok((await opener).ok)
+
+  assert.deepEqual(results.map((r) => r.ok ? [r.row.roomId, r.row.seq, r.row.content, r.duplicate] : r.code), [
+    'MESSAGE_NOT_FOUND',
+    ['1', 3, 'trả lời', false],
+    ['2', 1, 'phòng hai', false],
+    ['1', 3, 'trả lời', true],
+    ['2', 2, 'tiếp', false]
+  ])
+  const reply = results[1]!
+  assert.ok(reply.ok)
+  assert.equal(reply.row.replyToMessageId, first.row.id)
+  assert.deepEqual(results[3]!.ok && results[3]!.row, reply.row, 'the duplicate is answered with the stored row')
+  assert.deepEqual(reply.recipients.sort(), ['14', '4'])
+  assert.deepEqual(results[2]!.ok && results[2]!.recipients.sort(), ['15', '4'])
+  // Ids and change order follow arrival order.
+  const stored = results.flatMap((r) => r.ok && !r.duplicate ? [r.row] : [])
+  assert.deepEqual(stored.map((row) => BigInt(row.changeSeq)), stored.map((row) => BigInt(row.changeSeq)).sort((a, b) => (a < b ? -1 : 1)))
+  assert.ok(stored.every((row, index) => index === 0 || BigInt(row.id) > BigInt(stored[index - 1]!.id)))
+  const rows = await app.db.select().from(messages).orderBy(messages.id)
+  assert.deepEqual(rows.map((row) => row.content), ['gốc', 'mở đầu', 'trả lời', 'phòng hai', 'tiếp'])
+  assert.deepEqual(rows.slice(2), stored, 'what was answered is what was stored')
+  const rooms = await app.db.select({ id: chatRooms.id, lastSeq: chatRooms.lastSeq, lastMessageId: chatRooms.lastMessageId }).from(chatRooms).orderBy(chatRooms.id)
+  assert.deepEqual(rooms, [{ id: '1', lastSeq: 3, lastMessageId: stored[0]!.id }, { id: '2', lastSeq: 2, lastMessageId: stored[2]!.id }])
 })
