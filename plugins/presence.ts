@@ -18,7 +18,7 @@ export interface PresenceAnnouncer {
 /** A user's first device came online, or their last one went offline at `at`. */
 type Change = { userId: string, online: true } | { userId: string, online: false, at: Date }
 
-/** Changes handled together: two statements for the lot, and a bounded number of bound parameters. */
+/** Changes handled together: a few statements for the lot, each of a bounded size. */
 const MAX_BATCH = 500
 
 export default fp(async (app) => {

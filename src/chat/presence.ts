@@ -47,15 +47,17 @@ const roomSize = alias(members, 'room_size')
 export async function presenceAudiences (db: Db, userIds: string[], maxRoomMembers: number): Promise<Map<string, string[]>> {
   const audiences = new Map<string, string[]>()
   if (userIds.length === 0) return audiences
+  // One array parameter instead of one parameter per user: a batch is hundreds of users.
+  const ofUsers = sql`${members.userId} = any(${sql.param(userIds)}::bigint[])`
   const ownRooms = db.select({ roomId: members.roomId }).from(members)
-    .where(and(inArray(members.userId, userIds), isNull(members.leftAt)))
+    .where(and(ofUsers, isNull(members.leftAt)))
   const smallRooms = db.select({ roomId: roomSize.roomId }).from(roomSize)
     .where(and(inArray(roomSize.roomId, ownRooms), isNull(roomSize.leftAt)))
     .groupBy(roomSize.roomId)
     .having(lte(sql`count(*)`, maxRoomMembers))
   const rows = await db.selectDistinct({ userId: members.userId, peerId: peer.userId }).from(members)
     .innerJoin(peer, and(eq(peer.roomId, members.roomId), isNull(peer.leftAt), ne(peer.userId, members.userId)))
-    .where(and(inArray(members.userId, userIds), isNull(members.leftAt), inArray(members.roomId, smallRooms)))
+    .where(and(ofUsers, isNull(members.leftAt), inArray(members.roomId, smallRooms)))
   for (const { userId, peerId } of rows) {
     const audience = audiences.get(userId)
     if (audience === undefined) audiences.set(userId, [peerId])
@@ -82,6 +84,9 @@ export async function presenceOf (db: Db, source: PresenceSource, userIds: strin
 /** Stores when each user's last device went away, in one statement. */
 export async function recordLastSeen (db: Db, lastSeen: Map<string, Date>): Promise<void> {
   if (lastSeen.size === 0) return
-  const rows = sql.join([...lastSeen].map(([userId, at]) => sql`(${userId}::bigint, ${at.toISOString()}::timestamptz)`), sql`, `)
-  await db.execute(sql`UPDATE ${users} SET last_seen_at = seen.at FROM (VALUES ${rows}) AS seen (id, at) WHERE ${users.id} = seen.id`)
+  const ids = sql.param([...lastSeen.keys()])
+  const times = sql.param([...lastSeen.values()].map((at) => at.toISOString()))
+  // The times travel as text: the PostgreSQL driver has no serializer for a timestamptz[] parameter.
+  await db.execute(sql`UPDATE ${users} SET last_seen_at = seen.at::timestamptz
+    FROM unnest(${ids}::bigint[], ${times}::text[]) AS seen (id, at) WHERE ${users.id} = seen.id`)
 }
