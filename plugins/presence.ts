@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { presenceAudience, recordLastSeen, type PresenceSource } from '../src/chat/presence.js'
+import { presenceAudiences, recordLastSeen, type PresenceSource } from '../src/chat/presence.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,41 +15,68 @@ export interface PresenceAnnouncer {
   wentOffline: (userId: string) => void
 }
 
+/** A user's first device came online, or their last one went offline at `at`. */
+type Change = { userId: string, online: true } | { userId: string, online: false, at: Date }
+
+/** Changes handled together: a few statements for the lot, each of a bounded size. */
+const MAX_BATCH = 500
+
 export default fp(async (app) => {
   const { sessions, broker, db } = app
   // One node: online means a session in this node's registry.
   const source: PresenceSource = {
     online: async (userIds) => new Set(userIds.filter((userId) => sessions.isOnline(userId)))
   }
-  // One queue for all presence work: a quick reconnect never overtakes the offline event before it, and
-  // presence, a side matter, holds at most one database connection at a time.
-  let queue: Promise<void> = Promise.resolve()
-  const inOrder = (userId: string, task: () => Promise<void>) => {
-    queue = queue.then(task).catch((error: unknown) => {
-      app.log.warn({ err: error, userId }, 'presence update failed')
-    })
+  // Presence work runs in order, one batch at a time: a quick reconnect never overtakes the offline event
+  // before it, and presence, a side matter, holds at most one database connection at a time. Changes
+  // that come in while a batch runs make the next one, so a mass reconnect costs a few statements per
+  // batch instead of a few round trips per user, and presence keeps up.
+  const pending: Change[] = []
+  let running = false
+  let done: Promise<void> = Promise.resolve()
+
+  const tell = async (batch: Change[]) => {
+    const lastSeen = new Map<string, Date>()
+    for (const change of batch) if (!change.online) lastSeen.set(change.userId, change.at)
+    await recordLastSeen(db, lastSeen)
+    // Back already (a reconnect), or the whole node is shutting down: nobody needs to hear it went away.
+    const back = lastSeen.size > 0 ? await source.online([...lastSeen.keys()]) : new Set<string>()
+    const told = batch.filter((change) => change.online || (!back.has(change.userId) && !sessions.closing))
+    const audiences = await presenceAudiences(db, [...new Set(told.map((change) => change.userId))], app.config.PRESENCE_MAX_ROOM_MEMBERS)
+    for (const change of told) {
+      const peers = audiences.get(change.userId)
+      if (peers === undefined) continue
+      const lastSeenAt = change.online ? null : change.at.toISOString()
+      const frame = JSON.stringify({ command: 'presence', userId: change.userId, online: change.online, lastSeenAt })
+      await broker.publish({ type: 'deliver', userIds: peers, frame })
+    }
   }
-  const announce = async (userId: string, online: boolean, lastSeenAt: Date | null) => {
-    const peers = await presenceAudience(db, userId, app.config.PRESENCE_MAX_ROOM_MEMBERS)
-    if (peers.length === 0) return
-    const frame = JSON.stringify({ command: 'presence', userId, online, lastSeenAt: lastSeenAt?.toISOString() ?? null })
-    await broker.publish({ type: 'deliver', userIds: peers, frame })
+
+  const run = async () => {
+    while (pending.length > 0) {
+      const batch = pending.splice(0, MAX_BATCH)
+      try {
+        await tell(batch)
+      } catch (error) {
+        app.log.warn({ err: error, changes: batch.length }, 'presence update failed')
+      }
+    }
+    running = false
+  }
+
+  const queue = (change: Change) => {
+    pending.push(change)
+    if (running) return
+    running = true
+    done = run()
   }
 
   app.decorate('presence', {
     source,
-    cameOnline: (userId) => { inOrder(userId, () => announce(userId, true, null)) },
-    wentOffline: (userId) => {
-      const at = new Date()
-      inOrder(userId, async () => {
-        await recordLastSeen(db, userId, at)
-        // Back already (a reconnect), or the whole node is shutting down: nobody needs to hear it.
-        if ((await source.online([userId])).has(userId) || sessions.closing) return
-        await announce(userId, false, at)
-      })
-    }
+    cameOnline: (userId) => { queue({ userId, online: true }) },
+    wentOffline: (userId) => { queue({ userId, online: false, at: new Date() }) }
   } satisfies PresenceAnnouncer)
 
   // Pending last-seen writes finish before the database closes.
-  app.addHook('onClose', async () => { await queue })
+  app.addHook('onClose', async () => { while (running) await done })
 }, { name: 'presence', dependencies: ['db', 'broker', 'sessions'] })

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import websocket from '@fastify/websocket'
 import configPlugin, { loadConfig, type ConfigInput } from '../plugins/config.js'
 import dbPlugin from '../plugins/db.js'
@@ -28,6 +28,9 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
   const early = loadConfig({ ...process.env, ...options.config })
   const app = Fastify({
     logger: options.logger ?? loggerOptions(early.LOG_LEVEL),
+    // The socket route logs each upgrade itself ("connection opened", with the address and origin);
+    // Fastify's request line for it would be one more line per connection on a mass reconnect.
+    logController: new LogController({ disableRequestLogging: (request) => request.routeOptions.url === '/ws' }),
     // Clients see the real address behind a load balancer only when it is trusted to say so.
     trustProxy: process.env.TRUST_PROXY === 'true',
     // A first start creates the embedded database (initdb and migrations), which on a busy machine

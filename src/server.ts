@@ -17,7 +17,12 @@ closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
   await app.close()
 })
 
-await app.listen({ port: config.PORT, host: config.HOST })
+// A mass reconnect opens thousands of connections within milliseconds. With Node's default accept queue
+// (511) the kernel drops the handshakes past it, and those clients come back only after TCP's
+// retransmission timeouts (1 s, 3 s, 7 s, ...). The kernel caps this at net.core.somaxconn.
+const LISTEN_BACKLOG = 4096
+
+await app.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG })
 
 if (config.NODE_ENV !== 'production' && config.JWT_PUBLIC_KEY === undefined) {
   // Ready-to-paste lines for trying the server with wscat (development only: fresh tokens, valid 12 h).

@@ -14,6 +14,8 @@ interface Client {
   socket: WebSocket | undefined
   /** Resolves the answer the client is waiting for (login, sync, history). */
   waiting: ((frame: Record<string, unknown>) => void) | undefined
+  /** The command of that answer. */
+  expecting: string | undefined
 }
 
 let url = ''
@@ -56,17 +58,21 @@ function onFrame (client: Client, data: WebSocket.RawData): void {
     }
     return
   }
+  const answer = JSON.parse(frame.toString()) as Record<string, unknown>
+  // Events the server pushes meanwhile (presence of a room's other member, ...) are not that answer.
+  if (answer.command !== client.expecting) return
   const waiting = client.waiting
   client.waiting = undefined
-  waiting?.(JSON.parse(frame.toString()) as Record<string, unknown>)
+  waiting?.(answer)
 }
 
-/** Sends `frame` and resolves with the next answer that is not a chat message. */
-function ask (client: Client, frame: object): Promise<Record<string, unknown>> {
+/** Sends `frame` and resolves with the answer to it: the next frame of the same command that is not a chat message. */
+function ask (client: Client, frame: { command: string, [field: string]: unknown }): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const socket = client.socket
     if (socket === undefined || socket.readyState !== WebSocket.OPEN) { reject(new Error('socket not open')); return }
     client.waiting = resolve
+    client.expecting = frame.command
     socket.send(JSON.stringify(frame))
   })
 }
@@ -180,7 +186,7 @@ async function handle (request: WorkerRequest): Promise<WorkerReply> {
     case 'open': {
       url = request.url
       config = loadConfig({ JWT_SECRET: request.secret })
-      const added = request.clients.map((spec): Client => ({ spec, socket: undefined, waiting: undefined }))
+      const added = request.clients.map((spec): Client => ({ spec, socket: undefined, waiting: undefined, expecting: undefined }))
       clients.push(...added)
       const start = now()
       const failed = await pool(added, request.concurrency, login)

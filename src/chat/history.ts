@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, type SQL } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import { and, asc, desc, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
+import { perDatabase, type Db } from '../db/client.js'
 import { members, messages, users } from '../db/schema.js'
 import { toSenderProfile } from './users.js'
 import { toWireMessage, type WireMessage } from './wire.js'
@@ -8,11 +8,11 @@ export const HISTORY_MAX_LIMIT = 100
 export const HISTORY_DEFAULT_LIMIT = 50
 export const SYNC_PAGE = 500
 
+const sender = { id: users.id, fullname: users.fullname, avatar: users.avatar, primaryRole: users.primaryRole }
+
 /** Message rows with their sender's profile, ready for `toWireMessage`. */
-export const selectWithSender = (db: Db) => db.select({
-  row: messages,
-  sender: { id: users.id, fullname: users.fullname, avatar: users.avatar, primaryRole: users.primaryRole }
-}).from(messages).innerJoin(users, eq(users.id, messages.senderId))
+export const selectWithSender = (db: Db) => db.select({ row: messages, sender })
+  .from(messages).innerJoin(users, eq(users.id, messages.senderId))
 
 type RowWithSender = Awaited<ReturnType<ReturnType<typeof selectWithSender>['execute']>>[number]
 
@@ -47,16 +47,36 @@ export interface SyncPage extends HistoryPage {
 }
 
 /**
+ * The first changes after `since` of each of the user's current rooms, merged. Taking at most `limit`
+ * per room first (a range of the (room_id, change_seq) index) bounds the work by the page, whatever the
+ * rooms hold. The plain join of messages and members can instead walk the whole change index: with the
+ * generic plan of a prepared statement, or for a user of several busy rooms. Change numbers are unique,
+ * so the first `limit` overall are among the first `limit` of their own room: the page is the same.
+ */
+const changesQuery = perDatabase((db) => {
+  const limit = sql.placeholder('limit')
+  const changed = db.select().from(messages)
+    .where(and(eq(messages.roomId, members.roomId), gt(messages.changeSeq, sql.placeholder('since'))))
+    .orderBy(asc(messages.changeSeq))
+    .limit(limit)
+    .as('changed')
+  return db.select({ row: changed._.selectedFields, sender })
+    .from(members)
+    .crossJoinLateral(changed)
+    .innerJoin(users, eq(users.id, changed.senderId))
+    .where(and(eq(members.userId, sql.placeholder('userId')), isNull(members.leftAt)))
+    .orderBy(asc(changed.changeSeq))
+    .limit(limit)
+    .prepare('changes_since')
+})
+
+/**
  * Every message of the user's current rooms whose last change (insert, edit, delete) came after `since`,
  * in change order. A message appears once, as it is now. The token is the last change returned, or
  * `since` itself when nothing changed.
  */
 export async function changesSince (db: Db, userId: string, since: string, limit = SYNC_PAGE): Promise<SyncPage> {
-  const rows = await selectWithSender(db)
-    .innerJoin(members, and(eq(members.roomId, messages.roomId), eq(members.userId, userId), isNull(members.leftAt)))
-    .where(gt(messages.changeSeq, since))
-    .orderBy(asc(messages.changeSeq))
-    .limit(limit + 1)
+  const rows = await changesQuery(db).execute({ userId, since, limit: limit + 1 })
   const taken = rows.slice(0, limit)
   return {
     messages: taken.map(toWire),

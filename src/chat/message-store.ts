@@ -142,7 +142,7 @@ export class MessageStore {
   }
 
   /**
-   * One statement for the batch (store_message_batch, drizzle/0001): one round trip, and its own
+   * One statement for the batch (store_message_batch, drizzle/0002): one round trip, and its own
    * transaction. It must get a connection within `waitLimitMs` (the pool may be exhausted or the server
    * gone): past that the batch fails as transient and the statement is withdrawn, never to run. One that
    * was already sent is waited for: it may have stored the messages.

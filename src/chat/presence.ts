@@ -39,21 +39,31 @@ export async function roomPeers (db: Db, userId: string, among?: string[]): Prom
 const roomSize = alias(members, 'room_size')
 
 /**
- * Who hears that `userId` came online or went offline: the current members of the rooms they share with
- * them, counting only rooms of at most `maxRoomMembers` members. In a broadcast-sized room, pushing every
- * member's comings and goings to every other member costs members² frames on a mass reconnect; there,
- * `presence_query` answers on demand instead.
+ * Who hears that each of `userIds` came online or went offline: the current members of the rooms they
+ * share with them, counting only rooms of at most `maxRoomMembers` members. In a broadcast-sized room,
+ * pushing every member's comings and goings to every other member costs members² frames on a mass
+ * reconnect; there, `presence_query` answers on demand instead. Users nobody hears are left out.
  */
-export async function presenceAudience (db: Db, userId: string, maxRoomMembers: number): Promise<string[]> {
+export async function presenceAudiences (db: Db, userIds: string[], maxRoomMembers: number): Promise<Map<string, string[]>> {
+  const audiences = new Map<string, string[]>()
+  if (userIds.length === 0) return audiences
+  // One array parameter instead of one parameter per user: a batch is hundreds of users.
+  const ofUsers = sql`${members.userId} = any(${sql.param(userIds)}::bigint[])`
   const ownRooms = db.select({ roomId: members.roomId }).from(members)
-    .where(and(eq(members.userId, userId), isNull(members.leftAt)))
+    .where(and(ofUsers, isNull(members.leftAt)))
   const smallRooms = db.select({ roomId: roomSize.roomId }).from(roomSize)
     .where(and(inArray(roomSize.roomId, ownRooms), isNull(roomSize.leftAt)))
     .groupBy(roomSize.roomId)
     .having(lte(sql`count(*)`, maxRoomMembers))
-  const rows = await db.selectDistinct({ userId: peer.userId }).from(peer)
-    .where(and(inArray(peer.roomId, smallRooms), isNull(peer.leftAt), ne(peer.userId, userId)))
-  return rows.map((row) => row.userId)
+  const rows = await db.selectDistinct({ userId: members.userId, peerId: peer.userId }).from(members)
+    .innerJoin(peer, and(eq(peer.roomId, members.roomId), isNull(peer.leftAt), ne(peer.userId, members.userId)))
+    .where(and(ofUsers, isNull(members.leftAt), inArray(members.roomId, smallRooms)))
+  for (const { userId, peerId } of rows) {
+    const audience = audiences.get(userId)
+    if (audience === undefined) audiences.set(userId, [peerId])
+    else audience.push(peerId)
+  }
+  return audiences
 }
 
 /** The presence of each of `userIds` (which must name users), in the order given. */
@@ -71,7 +81,12 @@ export async function presenceOf (db: Db, source: PresenceSource, userIds: strin
   })
 }
 
-/** Stores when the user's last device went away. */
-export async function recordLastSeen (db: Db, userId: string, at: Date): Promise<void> {
-  await db.update(users).set({ lastSeenAt: at }).where(eq(users.id, userId))
+/** Stores when each user's last device went away, in one statement. */
+export async function recordLastSeen (db: Db, lastSeen: Map<string, Date>): Promise<void> {
+  if (lastSeen.size === 0) return
+  const ids = sql.param([...lastSeen.keys()])
+  const times = sql.param([...lastSeen.values()].map((at) => at.toISOString()))
+  // The times travel as text: the PostgreSQL driver has no serializer for a timestamptz[] parameter.
+  await db.execute(sql`UPDATE ${users} SET last_seen_at = seen.at::timestamptz
+    FROM unnest(${ids}::bigint[], ${times}::text[]) AS seen (id, at) WHERE ${users.id} = seen.id`)
 }

@@ -1,10 +1,14 @@
-import { eq } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import { eq, sql } from 'drizzle-orm'
+import { perDatabase, type Db } from '../db/client.js'
 import { users, type UserRow } from '../db/schema.js'
 import type { SenderProfile } from '../sessions/connection.js'
 
+const userById = perDatabase((db) => db.select().from(users)
+  .where(eq(users.id, sql.placeholder('userId'))).limit(1)
+  .prepare('user_by_id'))
+
 export async function findUser (db: Db, userId: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(eq(users.id, userId)).limit(1)
+  const [row] = await userById(db).execute({ userId })
   return row
 }
 

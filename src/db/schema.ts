@@ -97,7 +97,9 @@ export const messages = pgTable('messages', {
   uniqueIndex('messages_room_seq_uq').on(t.roomId, t.seq),
   uniqueIndex('messages_sender_client_id_uq').on(t.senderId, t.clientMessageId),
   index('messages_room_id_idx').on(t.roomId, t.id),
-  uniqueIndex('messages_change_seq_uq').on(t.changeSeq)
+  uniqueIndex('messages_change_seq_uq').on(t.changeSeq),
+  // sync: the changes of one room after a token, without reading the room's older messages.
+  index('messages_room_change_idx').on(t.roomId, t.changeSeq)
 ])
 
 export type UserRow = typeof users.$inferSelect

@@ -71,6 +71,31 @@ test('pages of at most 500 with hasMore, continued by the returned token', async
   assert.equal(page2.messages.at(-1).content, 'bulk 619')
 })
 
+test('pages across rooms keep the overall change order, however the changes fall between the rooms', async (t) => {
+  const app = await build(t, db.database)
+  const { buyer } = await demoPeople(app)
+  await addRoom(app, '2', { 15: 'OWNER', 14: 'MEMBER' })
+  // Room 1 gets 100 changes, then the rooms alternate, then room 2 gets 200 more: 800 in all.
+  const plan = [
+    ...Array.from({ length: 100 }, () => '1'),
+    ...Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? '2' : '1')),
+    ...Array.from({ length: 200 }, () => '2')
+  ]
+  const seqs = new Map<string, number>()
+  const values = plan.map((roomId, i) => {
+    const seq = (seqs.get(roomId) ?? 0) + 1
+    seqs.set(roomId, seq)
+    return { roomId, seq, senderId: '14', content: `change ${i}`, messageType: 'TEXT' as const }
+  })
+  await app.db.insert(messages).values(values)
+  const page1 = await buyer.request({ command: 'sync', since: '0' })
+  const page2 = await buyer.request({ command: 'sync', since: page1.syncToken })
+  assert.equal(page1.hasMore, true)
+  assert.equal(page2.hasMore, false)
+  assert.deepEqual([...contents(page1), ...contents(page2)], values.map((value) => value.content))
+  assert.equal(page1.messages.length, 500)
+})
+
 test('a bad token is "Invalid message format"; no login, "Not authenticated"', async (t) => {
   const app = await build(t, db.database)
   const { agent } = await demoPeople(app)

@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { eq } from 'drizzle-orm'
+import { eq, inArray } from 'drizzle-orm'
 import { users } from '../../src/db/schema.js'
+import { addRoom } from '../conversation.js'
 import { build, connect, loggedIn, loggedInReal, listen, recordPresence, useDatabase, withoutPresence } from '../helpers.js'
 
 const db = useDatabase()
@@ -51,6 +52,33 @@ test('a quick reconnect of the last device ends online, never offline last', asy
   assert.ok(seen.length <= 2, JSON.stringify(seen))
   assert.equal(seen.at(-1)?.online ?? true, true)
   assert.deepEqual((await agentDevice.request({ command: 'presence_query', userIds: [14] })).presence[0].online, true)
+})
+
+test('a burst of logins and disconnects: each peer hears each change once, and every last-seen is stored as announced', async (t) => {
+  const app = await build(t, db.database)
+  const url = await listen(app)
+  const pairs = 30
+  const ids = Array.from({ length: 2 * pairs }, (_, i) => String(1001 + i))
+  await app.db.insert(users).values(ids.map((id) => ({ id, fullname: `User ${id}` })))
+  for (let pair = 0; pair < pairs; pair++) await addRoom(app, String(101 + pair), { [ids[2 * pair]!]: 'OWNER', [ids[2 * pair + 1]!]: 'MEMBER' })
+  const stayers = await Promise.all(ids.filter((_, i) => i % 2 === 0).map((id) => loggedIn(app, id)))
+  const leavers = await Promise.all(ids.filter((_, i) => i % 2 === 1).map((id) => loggedInReal(app, url, id, `phone-${id}`)))
+  for (const [pair, stayer] of stayers.entries()) {
+    assert.deepEqual(await stayer.next((f) => f.command === 'presence'), { command: 'presence', userId: ids[2 * pair + 1], online: true, lastSeenAt: null })
+  }
+
+  for (const leaver of leavers) leaver.close()
+  const offline = await Promise.all(stayers.map((stayer) => stayer.next((f) => f.command === 'presence')))
+  const stored = new Map((await app.db.select({ id: users.id, lastSeenAt: users.lastSeenAt }).from(users).where(inArray(users.id, ids)))
+    .map((row) => [row.id, row.lastSeenAt?.toISOString()]))
+  for (const [pair, event] of offline.entries()) {
+    const peer = ids[2 * pair + 1]!
+    assert.equal(event.userId, peer)
+    assert.equal(event.online, false)
+    assert.equal(event.lastSeenAt, stored.get(peer))
+    assert.equal(stored.get(ids[2 * pair]!), undefined, 'a user still online keeps no last-seen')
+  }
+  for (const stayer of stayers) assert.deepEqual((await stayer.settle(0)).filter((f) => f.command === 'presence'), [])
 })
 
 test('presence_query answers for users sharing a room and for the caller; the rest are left out', async (t) => {

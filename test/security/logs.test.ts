@@ -52,3 +52,12 @@ test('an unexpected error inside a handler answers "Internal error" with an erro
   assert.equal(JSON.stringify(answer).includes('users'), false)
   assert.equal(lines().find((line) => line.errorId === answer.errorId)?.msg, 'command failed unexpectedly')
 })
+
+test('a socket is logged by its own lines (opened, logged in), without a request line of its upgrade beside them', async (t) => {
+  const { app, lines } = await buildLogged(t, db.database)
+  await loggedIn(app, 4)
+  const opened = lines().find((line) => line.msg === 'connection opened')
+  assert.ok(opened !== undefined)
+  assert.ok(lines().some((line) => line.msg === 'login succeeded' && line.connectionId === opened.connectionId))
+  assert.equal(lines().some((line) => line.msg === 'incoming request'), false)
+})

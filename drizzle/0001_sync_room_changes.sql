@@ -1,0 +1,1 @@
+CREATE INDEX "messages_room_change_idx" ON "messages" USING btree ("room_id","change_seq");
