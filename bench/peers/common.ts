@@ -38,7 +38,9 @@ export const failure = (command: string, code: FailureCode, requestId?: string) 
 
 export function startPeer (handlers: PeerHandlers): void {
   const verify = createVerifier({ key: process.env.JWT_SECRET!, algorithms: ['HS256'] })
-  const server = new WebSocketServer({ host: '127.0.0.1', port: Number(process.env.PORT), path: '/ws', perMessageDeflate: false })
+  // The accept queue of the project's server (src/server.ts), so that a stampede compares the servers
+  // and not the kernel's dropped handshakes.
+  const server = new WebSocketServer({ host: '127.0.0.1', port: Number(process.env.PORT), backlog: 4096, path: '/ws', perMessageDeflate: false })
   server.on('connection', (socket) => {
     const peer: PeerSocket = { socket, user: undefined }
     // Frames of one socket are handled one after another, as in the project: answers keep their order.
