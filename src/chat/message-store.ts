@@ -110,8 +110,9 @@ export class MessageStore {
         }
         pending.resolve(result)
       })
-      // Let sockets be read and written between batches (an embedded database never yields on its own).
-      await new Promise<void>((resolve) => setImmediate(resolve))
+      // Let sockets be read and written between batches when the database is embedded: it never yields
+      // on its own. A server's answer came through I/O, and the next batch should leave at once.
+      if (this.runStatement.embedded) await new Promise<void>((resolve) => setImmediate(resolve))
     }
     this.running = undefined
   }

@@ -134,7 +134,10 @@ async function openPglite (dir: string, runMigrations: boolean): Promise<Databas
  * round trip). `giveUp` withdraws it if it has not been sent yet and answers whether it did: a withdrawn
  * statement never runs, and `rows` fails.
  */
-export type StatementRunner = (text: string, params: unknown[]) => { rows: Promise<Array<Record<string, unknown>>>, giveUp: () => boolean }
+export type StatementRunner = ((text: string, params: unknown[]) => { rows: Promise<Array<Record<string, unknown>>>, giveUp: () => boolean }) & {
+  /** True for PGlite: it runs in this thread and answers through promises alone, never yielding to I/O. */
+  embedded: boolean
+}
 
 interface PostgresJsQuery extends Promise<Array<Record<string, unknown>>> {
   /** Set once a connection has taken the query (postgres.js). */
@@ -152,7 +155,7 @@ interface PgliteClient {
 export function statementRunner (db: Db): StatementRunner {
   const client = (db as unknown as { $client: PostgresJsClient | PgliteClient }).$client
   if ('unsafe' in client) {
-    return (text, params) => {
+    return Object.assign((text: string, params: unknown[]) => {
       const query = client.unsafe(text, params, { prepare: true }).execute()
       return {
         rows: query,
@@ -164,10 +167,10 @@ export function statementRunner (db: Db): StatementRunner {
           return true
         }
       }
-    }
+    }, { embedded: false })
   }
   // PGlite has one connection: a transaction of its own is the way to learn when the statement's turn came.
-  return (text, params) => {
+  return Object.assign((text: string, params: unknown[]) => {
     let state: 'waiting' | 'started' | 'withdrawn' = 'waiting'
     const rows = client.transaction(async (tx) => {
       if (state === 'withdrawn') throw Object.assign(new Error('statement withdrawn before it ran'), { code: 'DB_POOL_TIMEOUT' })
@@ -183,7 +186,7 @@ export function statementRunner (db: Db): StatementRunner {
         return true
       }
     }
-  }
+  }, { embedded: true })
 }
 
 /**
