@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { chatRooms, members, messages } from '../../src/db/schema.js'
-import type { NewMessage } from '../../src/chat/message-store.js'
+import { MessageStore, type NewMessage } from '../../src/chat/message-store.js'
 import { build, loggedIn, useDatabase } from '../helpers.js'
 import { addRoom } from '../conversation.js'
 
@@ -93,4 +93,23 @@ test('one batch over two rooms: seq per room, replies checked against the room, 
   assert.deepEqual(rows.slice(2), stored, 'what was answered is what was stored')
   const rooms = await app.db.select({ id: chatRooms.id, lastSeq: chatRooms.lastSeq, lastMessageId: chatRooms.lastMessageId }).from(chatRooms).orderBy(chatRooms.id)
   assert.deepEqual(rooms, [{ id: '1', lastSeq: 3, lastMessageId: stored[0]!.id }, { id: '2', lastSeq: 2, lastMessageId: stored[2]!.id }])
+})
+
+test('a publish that throws is reported and the store goes on with the next messages', async (t) => {
+  const app = await build(t, db.database)
+  const published: string[] = []
+  const errors: unknown[] = []
+  const store = new MessageStore(app.db, {
+    onStored: (stored) => {
+      if (stored.row.content === 'hỏng') throw new Error('publish broke')
+      published.push(stored.row.content!)
+    },
+    onError: (error) => { errors.push(error) }
+  })
+  const results = await Promise.all(['trước', 'hỏng', 'sau'].map((content) => store.submit(from('4', content))))
+  assert.deepEqual(results.map((r) => r.ok && r.row.seq), [1, 2, 3], 'all three are stored')
+  assert.deepEqual(published, ['trước', 'sau'])
+  assert.deepEqual(errors.map((error) => (error as Error).message), ['publish broke'])
+  assert.equal((await store.submit(from('4', 'tiếp'))).ok, true, 'the store still works')
+  await store.drain()
 })
