@@ -51,7 +51,7 @@ RETURNS TABLE (
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-  room_ids bigint[] := ARRAY(SELECT DISTINCT (e->>'roomId')::bigint FROM jsonb_array_elements(batch) e);
+  room_ids bigint[] := ARRAY(SELECT DISTINCT e.room_id FROM message_batch_elements(batch) e);
   message_ids regclass := pg_get_serial_sequence('messages', 'id')::regclass;
 BEGIN
   -- The rooms are locked in id order, so concurrent batches cannot deadlock; the lock serializes `seq`

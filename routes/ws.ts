@@ -63,7 +63,7 @@ export default async function wsRoute (app: FastifyInstance) {
           budget.charge(1)
           if (++conn.failedLogins >= MAX_FAILED_LOGINS) conn.close(CloseCodes.FLOODING, 'Too many failed logins')
         }
-      }, command === 'user_message')
+      }, command !== undefined && commands[command]?.pipelined === true)
     })
     // In place of the plugin's listener, which holds the upgrade's request and reply for the socket's life;
     // like it, an error ends the socket at once.

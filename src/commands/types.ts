@@ -23,6 +23,11 @@ export interface CommandDefinition<S extends TSchema = TSchema> {
   schema: S
   /** False only for the commands a socket may send before logging in. */
   requiresAuth: boolean
+  /**
+   * The socket's next frame may start once this command calls `release` (Connection.enqueue); the
+   * command then answers through its own callback, in order.
+   */
+  pipelined?: boolean
   handler: (input: Static<S>, ctx: CommandContext) => Promise<CommandAnswer>
 }
 

@@ -21,6 +21,7 @@ export const UserMessage = commandSchema({
 export default defineCommand({
   schema: UserMessage,
   requiresAuth: true,
+  pipelined: true,
   async handler (input, { app, conn, release }) {
     const { config } = app
     const content = input.content ?? null

@@ -57,8 +57,7 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
       return { answer: failureFrame(undefined, code, requestId), failure: code }
     }
     const entry = compiled.get(name)
-    const fail = (code: FailureCode, errors?: FieldError[], errorId?: string): FrameOutcome =>
-      ({ answer: failureFrame(name, code, requestId, { errors, errorId }), command: name, failure: code })
+    const fail = (code: FailureCode, errors?: FieldError[]) => failedOutcome(name, code, requestId, errors)
     if (refused) return fail('RATE_LIMITED')
     if (entry === undefined) return fail('UNKNOWN_COMMAND')
     if (entry.definition.requiresAuth && conn.session === undefined) return fail('NOT_AUTHENTICATED')
@@ -86,17 +85,18 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
  * reach, or "Internal server error" with an `errorId` that the log also holds.
  */
 export function answerError (app: FastifyInstance, conn: Connection, name: string, requestId: string | undefined, error: unknown): FrameOutcome {
-  const fail = (code: FailureCode, errors?: FieldError[], errorId?: string): FrameOutcome =>
-    ({ answer: failureFrame(name, code, requestId, { errors, errorId }), command: name, failure: code })
-  if (error instanceof CommandFailure) return fail(error.code, error.errors)
+  if (error instanceof CommandFailure) return failedOutcome(name, error.code, requestId, error.errors)
   if (isTransientDbError(error)) {
     app.log.warn({ err: error, command: name, connectionId: conn.id }, 'database unavailable')
-    return fail('UNAVAILABLE')
+    return failedOutcome(name, 'UNAVAILABLE', requestId)
   }
   const errorId = randomUUID()
   app.log.error({ err: error, errorId, command: name, connectionId: conn.id }, 'command failed unexpectedly')
-  return fail('INTERNAL', undefined, errorId)
+  return failedOutcome(name, 'INTERNAL', requestId, undefined, errorId)
 }
+
+const failedOutcome = (name: string, code: FailureCode, requestId: string | undefined, errors?: FieldError[], errorId?: string): FrameOutcome =>
+  ({ answer: failureFrame(name, code, requestId, { errors, errorId }), command: name, failure: code })
 
 export type RawData = Buffer | ArrayBuffer | Buffer[]
 
