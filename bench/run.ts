@@ -2,7 +2,8 @@
  * The benchmark: `npm run bench [-- --quick] [-- --check] [--only=pairs,bigroom] [--servers=project,naive]
  * [--steps=1000,5000] [--step-ms=10000] [--profile=dir]`.
  * Each scenario runs against the project and the two baseline peers (bench/peers/), one after another,
- * each server in its own process, and writes bench/results/latest.json and latest.md.
+ * each server in its own process, and writes bench/results/latest.json and latest.md (a full run on
+ * PostgreSQL) or bench/results/scratch/latest.json and latest.md (any other run: not comparable with the targets).
  */
 import { cpus, totalmem } from 'node:os'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -11,7 +12,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type AddressInfo } from 'node:net'
 import { createBenchDatabase } from './lib/database.js'
 import { SERVER_KINDS, ServerProcess, type ServerKind } from './lib/servers.js'
-import { markdown, ratio, type PerServer, type Results } from './lib/report.js'
+import { caveatsOf, markdown, ratio, type PerServer, type Results } from './lib/report.js'
 import { pairs, type PairsFigures } from './scenarios/pairs.js'
 import { bigroom, type BigroomFigures } from './scenarios/bigroom.js'
 import { idle, type IdleFigures } from './scenarios/idle.js'
@@ -60,7 +61,12 @@ const results: Results = {
     node: process.version,
     database: adminUrl === undefined ? 'PGlite' : 'PostgreSQL'
   },
-  targets: []
+  targets: [],
+  caveats: caveatsOf({
+    quick,
+    database: adminUrl === undefined ? 'PGlite' : 'PostgreSQL',
+    partial: ['only', 'servers', 'steps', 'step-ms'].some((name) => args.has(name))
+  })
 }
 
 type Figures = { pairs: PairsFigures, bigroom: BigroomFigures, idle: IdleFigures, reconnect: ReconnectFigures }
@@ -113,13 +119,16 @@ if (chosen.includes('reconnect')) {
 }
 
 results.targets = targets(results)
-const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
+// Only a run that can be compared with the targets replaces the committed figures.
+const caveats = results.caveats ?? []
+const resultsPath = caveats.length === 0 ? 'results/' : 'results/scratch/'
+const resultsDir = fileURLToPath(new URL(`./${resultsPath}`, import.meta.url))
 mkdirSync(resultsDir, { recursive: true })
 writeFileSync(`${resultsDir}latest.json`, JSON.stringify(results, null, 2) + '\n')
 const table = markdown(results)
 writeFileSync(`${resultsDir}latest.md`, table)
 console.log(`\n${table}`)
-log('results in bench/results/latest.json and latest.md')
+log(`results in bench/${resultsPath}latest.json and latest.md${caveats.length === 0 ? '' : ` (not comparable with the targets: ${caveats.join('; ')})`}`)
 
 const lost = [results.pairs, results.bigroom, results.idle, results.reconnect].flatMap((scenario) =>
   kinds.map((kind) => (scenario?.[kind] as { loss?: number } | undefined)?.loss ?? 0))

@@ -17,6 +17,27 @@ export interface Results {
   idle?: PerServer<IdleFigures> & { ratioNaive: number | null, ratioForward: number | null }
   reconnect?: PerServer<ReconnectFigures> & { ratioNaive: number | null, ratioForward: number | null }
   targets: Array<{ target: string, value: string, met: boolean | null }>
+  /** Why this run's figures cannot be set against the targets; empty (or absent in older runs) for a full run on PostgreSQL. */
+  caveats?: string[]
+}
+
+export interface RunShape {
+  quick: boolean
+  database: 'PGlite' | 'PostgreSQL'
+  /** --only, --servers, --steps or --step-ms narrowed the run. */
+  partial: boolean
+}
+
+/**
+ * What keeps a run from being compared with the targets. Only a full run on PostgreSQL is the one kept in
+ * the repository (bench/results/latest.json); every other run is written to bench/results/scratch/.
+ */
+export function caveatsOf (run: RunShape): string[] {
+  const caveats: string[] = []
+  if (run.quick) caveats.push('a --quick smoke run (small populations, one short step)')
+  if (run.database === 'PGlite') caveats.push('PGlite runs inside the server\'s thread; the targets are for PostgreSQL')
+  if (run.partial) caveats.push('a partial run (--only, --servers, --steps or --step-ms)')
+  return caveats
 }
 
 /** project ÷ peer, two decimals; null when either side is missing or the peer's figure is 0. */
@@ -32,6 +53,8 @@ export function markdown (results: Results): string {
     `Command: \`${results.command}\``,
     ''
   ]
+  const caveats = results.caveats ?? []
+  if (caveats.length > 0) lines.push(`**Not comparable with the targets:** ${caveats.join('; ')}.`, '')
   const table = (title: string, rows: Array<[string, ...Array<number | string | null | undefined>]>) => {
     lines.push(`**${title}**`, '', '| | project | naive | forward | project/naive | project/forward |', '|---|---|---|---|---|---|')
     for (const [name, ...values] of rows) lines.push(`| ${name} | ${values.map(cell).join(' | ')} |`)
@@ -92,7 +115,9 @@ export function markdown (results: Results): string {
       ['failed after 5 attempts', reconnect.project?.failed, reconnect.naive?.failed, reconnect.forward?.failed]
     ])
   }
-  lines.push('**Targets**', '', '| target | measured | met |', '|---|---|---|')
-  for (const target of results.targets) lines.push(`| ${target.target} | ${target.value} | ${target.met === null ? 'not measured' : target.met ? 'yes' : 'no'} |`)
+  const comparable = caveats.length === 0
+  lines.push(comparable ? '**Targets**' : '**Targets** (for reference only: this run cannot be compared with them)', '', '| target | measured | met |', '|---|---|---|')
+  const verdict = (met: boolean | null) => met === null ? 'not measured' : !comparable ? 'not comparable' : met ? 'yes' : 'no'
+  for (const target of results.targets) lines.push(`| ${target.target} | ${target.value} | ${verdict(target.met)} |`)
   return lines.join('\n') + '\n'
 }
