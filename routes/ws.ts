@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { commands } from '../src/commands/index.js'
 import { commandOf, createDispatcher, readFrame } from '../src/protocol/dispatch.js'
 import { CloseCodes } from '../src/protocol/close-codes.js'
@@ -18,7 +18,8 @@ export default async function wsRoute (app: FastifyInstance) {
   let counter = 0
 
   // Origin and per-address checks run before the upgrade: a refused client gets a plain HTTP answer.
-  app.get('/ws', { websocket: true, onRequest: admitUpgrade(app), preHandler: releaseUpgradeResponse }, (socket, request) => {
+  // A plain GET (a browser tab, curl, a proxy that dropped the upgrade headers) is told what the endpoint wants.
+  app.route({ method: 'GET', url: '/ws', onRequest: admitUpgrade(app), preHandler: releaseUpgradeResponse, handler: upgradeRequired, wsHandler: (socket, request) => {
     const budget = new FrameBudget(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST)
     const conn = new Connection(`${node}-${++counter}`, socket, request.ip, config.MAX_BUFFERED_BYTES, budget)
     sessions.add(conn)
@@ -78,5 +79,13 @@ export default async function wsRoute (app: FastifyInstance) {
       if (sessions.remove(conn)) app.presence.wentOffline(conn.session!.userId)
       log.info({ connectionId, code, userId: conn.session?.userId, durationMs: Date.now() - conn.openedAt }, 'connection closed')
     })
+  } })
+}
+
+/** RFC 9110 §15.5.22: 426 names the protocol to switch to in an Upgrade header. */
+async function upgradeRequired (_request: FastifyRequest, reply: FastifyReply) {
+  return await reply.code(426).header('upgrade', 'websocket').send({
+    error: 'Upgrade Required',
+    message: '/ws is a WebSocket endpoint: connect with a WebSocket client (Connection: Upgrade, Upgrade: websocket)'
   })
 }
