@@ -40,6 +40,9 @@ export function serializeError (error: Error): { [key: string]: unknown, type: s
   return clean(serialized) as { type: string, message: string, stack: string }
 }
 
+/** True when the server's log lines are made for a person: stdout is a terminal and pino-pretty is installed. */
+export const prettyLogs = (): boolean => process.stdout.isTTY && hasPinoPretty()
+
 /** Logger settings of the server; `stream` sends the lines elsewhere than stdout (tests capture them). */
 export function loggerOptions (level: string, stream?: DestinationStream): FastifyServerOptions['logger'] {
   if (level === 'silent') return false
@@ -48,6 +51,6 @@ export function loggerOptions (level: string, stream?: DestinationStream): Fasti
   return {
     ...common,
     // Human-friendly lines on a terminal; JSON lines everywhere else (log shippers, CI).
-    ...(process.stdout.isTTY && hasPinoPretty() && { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } })
+    ...(prettyLogs() && { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } })
   }
 }

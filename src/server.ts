@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { isEmpty, seedDemoData } from './chat/demo.js'
 import { mintToken } from './auth/mint-token.js'
+import { prettyLogs } from './logger.js'
 
 const app = await buildApp()
 const { config } = app
@@ -26,13 +27,17 @@ await app.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG
 
 if (config.NODE_ENV !== 'production' && config.JWT_PUBLIC_KEY === undefined) {
   // Ready-to-paste lines for trying the server with wscat (development only: fresh tokens, valid 12 h).
-  const url = `ws://localhost:${config.PORT}/ws`
+  // Through the logger, so they come after "Server listening" in the same stream: on a terminal as
+  // lines to copy, elsewhere as one JSON record among the others.
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.PORT
+  const host = ['0.0.0.0', '::'].includes(config.HOST) ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST
   const lines = [
-    'Try it with wscat:',
-    `  wscat -c ${url}`,
+    `wscat -c ws://${host}:${port}/ws`,
     ...[['4', 'device-1'], ['14', 'device-2']].map(([userId, uuid]) =>
-      `  ${JSON.stringify({ command: 'user_login', userId: Number(userId), token: mintToken(config, userId!, '12h'), uuid })}`),
-    `  ${JSON.stringify({ command: 'user_message', content: 'Xin chào', messageType: 'TEXT', roomId: 1 })}`
+      JSON.stringify({ command: 'user_login', userId: Number(userId), token: mintToken(config, userId!, '12h'), uuid })),
+    JSON.stringify({ command: 'user_message', content: 'Xin chào', messageType: 'TEXT', roomId: 1 })
   ]
-  process.stdout.write(`\n${lines.join('\n')}\n\n`)
+  if (prettyLogs()) app.log.info(`Try it with wscat:\n${lines.map((line) => `  ${line}`).join('\n')}\n`)
+  else app.log.info({ wscat: lines }, 'try it with wscat')
 }
