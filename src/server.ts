@@ -3,8 +3,9 @@ import { buildApp } from './app.js'
 import { isEmpty, seedDemoData } from './chat/demo.js'
 import { mintToken } from './auth/mint-token.js'
 import { prettyLogs } from './logger.js'
+import { explainStartupErrors } from './startup-error.js'
 
-const app = await buildApp()
+const app = await explainStartupErrors(() => buildApp())
 const { config } = app
 
 if (config.DEMO_SEED && config.NODE_ENV !== 'production' && await isEmpty(app.db)) {

@@ -1,8 +1,9 @@
 import { loadConfig } from '../../plugins/config.js'
 import { openDatabase } from '../db/client.js'
+import { explainStartupErrors } from '../startup-error.js'
 
 // Applies the committed migrations in drizzle/ (start-up does the same; this is for deploy pipelines).
 const config = loadConfig()
-const database = await openDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR })
+const database = await explainStartupErrors(() => openDatabase({ url: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR }))
 await database.close()
 console.log(`migrations applied (${database.kind})`)

@@ -4,6 +4,7 @@ import { sql, type ExtractTablesWithRelations } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import * as schema from './schema.js'
 import { sqlState } from './errors.js'
+import { lockPgliteDir } from './pglite-lock.js'
 
 export type Schema = typeof schema
 export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>
@@ -113,19 +114,32 @@ function guardTransactions (db: Db): void {
 async function openPglite (dir: string, runMigrations: boolean): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite')
   const { drizzle } = await import('drizzle-orm/pglite')
-  if (dir !== 'memory://') mkdirSync(dir, { recursive: true })
+  let unlock = () => {}
+  if (dir !== 'memory://') {
+    mkdirSync(dir, { recursive: true })
+    unlock = lockPgliteDir(dir)
+  }
   const client = dir === 'memory://' ? new PGlite() : new PGlite(dir)
-  await client.waitReady
   const db = drizzle({ client, schema })
-  if (runMigrations) {
-    const { migrate } = await import('drizzle-orm/pglite/migrator')
-    await migrate(db, { migrationsFolder: migrationsFolder() })
+  try {
+    await client.waitReady
+    if (runMigrations) {
+      const { migrate } = await import('drizzle-orm/pglite/migrator')
+      await migrate(db, { migrationsFolder: migrationsFolder() })
+    }
+  } catch (error) {
+    if (!client.closed) await client.close().catch(() => {})
+    unlock()
+    throw error
   }
   return {
     db: db as unknown as Db,
     kind: 'pglite',
     ping: async () => { await client.query('select 1') },
-    close: async () => { if (!client.closed) await client.close() }
+    close: async () => {
+      if (!client.closed) await client.close()
+      unlock()
+    }
   }
 }
 
