@@ -1,6 +1,20 @@
 /** setTimeout cannot wait longer than 2^31-1 ms; a later deadline is reached in several steps. */
 const MAX_TIMER_MS = 2_147_483_647
 
+/** Time and one-shot timers: the process's own, or a test's hand-driven clock. */
+export interface Clock {
+  now: () => number
+  setTimer: (fire: () => void, ms: number) => unknown
+  clearTimer: (timer: unknown) => void
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  // Unref'd: a pending expiry never keeps the process alive.
+  setTimer: (fire, ms) => setTimeout(fire, ms).unref(),
+  clearTimer: (timer) => { clearTimeout(timer as NodeJS.Timeout | undefined) }
+}
+
 /** What the timers keep on each item: the deadline it waits for, as they rounded it. */
 export interface Expiring {
   expiryAt: number | undefined
@@ -15,13 +29,15 @@ export interface Expiring {
  */
 export class ExpiryTimers<T extends Expiring> {
   private readonly groups = new Map<number, Set<T>>()
-  private timer: NodeJS.Timeout | undefined
+  private timer: unknown
   private timerAt = Infinity
   private readonly onDue: (item: T) => void
+  private readonly clock: Clock
 
   /** `onDue` is called once an item's deadline has passed (its entry is gone by then). */
-  constructor (onDue: (item: T) => void) {
+  constructor (onDue: (item: T) => void, clock: Clock = systemClock) {
     this.onDue = onDue
+    this.clock = clock
   }
 
   /** Calls `onDue(item)` at `deadline` (milliseconds since the epoch), in place of any earlier deadline. */
@@ -49,21 +65,20 @@ export class ExpiryTimers<T extends Expiring> {
   }
 
   private arm (at: number): void {
-    clearTimeout(this.timer)
+    this.clock.clearTimer(this.timer)
     this.timerAt = at
-    this.timer = setTimeout(() => { this.fire() }, Math.max(0, Math.min(at - Date.now(), MAX_TIMER_MS)))
-    this.timer.unref()
+    this.timer = this.clock.setTimer(() => { this.fire() }, Math.max(0, Math.min(at - this.clock.now(), MAX_TIMER_MS)))
   }
 
   private disarm (): void {
-    clearTimeout(this.timer)
+    this.clock.clearTimer(this.timer)
     this.timer = undefined
     this.timerAt = Infinity
   }
 
   private fire (): void {
     this.disarm()
-    const now = Date.now()
+    const now = this.clock.now()
     const due = [...this.groups.keys()].filter((at) => at <= now).sort((a, b) => a - b)
     for (const at of due) {
       const group = this.groups.get(at)!

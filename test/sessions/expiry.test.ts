@@ -1,20 +1,47 @@
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ExpiryTimers, type Expiring } from '../../src/sessions/expiry.js'
+import { ExpiryTimers, type Clock, type Expiring } from '../../src/sessions/expiry.js'
 
 interface Item extends Expiring { name: string }
 const item = (name: string): Item => ({ name, expiryAt: undefined })
 
-/** Timers on a mocked clock that starts at a whole second; `due` lists the items in the order they fell due. */
-function setup (t: TestContext) {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 })
-  const due: string[] = []
-  const timers = new ExpiryTimers<Item>((expired) => { due.push(expired.name) })
-  return { timers, due, tick: (ms: number) => { t.mock.timers.tick(ms) } }
+interface Timer { at: number, fire: () => void }
+
+/** A clock moved by hand, starting at a whole second: `tick` fires the timers that fall due, in order. */
+class ManualClock implements Clock {
+  time = 1_000_000
+  private readonly timers = new Set<Timer>()
+  now = () => this.time
+  setTimer = (fire: () => void, ms: number) => {
+    const timer = { at: this.time + ms, fire }
+    this.timers.add(timer)
+    return timer
+  }
+
+  clearTimer = (timer: unknown) => { this.timers.delete(timer as Timer) }
+  tick (ms: number): void {
+    const target = this.time + ms
+    for (;;) {
+      const next = [...this.timers].filter((timer) => timer.at <= target).sort((a, b) => a.at - b.at)[0]
+      if (next === undefined) break
+      this.timers.delete(next)
+      this.time = next.at
+      next.fire()
+    }
+    this.time = target
+  }
 }
 
-test('an item falls due at its deadline rounded up to the second, never before', (t) => {
-  const { timers, due, tick } = setup(t)
+/** Timers on a hand-driven clock; `due` lists the items in the order they fell due. */
+function setup () {
+  const clock = new ManualClock()
+  const due: string[] = []
+  const timers = new ExpiryTimers<Item>((expired) => { due.push(expired.name) }, clock)
+  return { timers, due, tick: (ms: number) => { clock.tick(ms) } }
+}
+
+test('an item falls due at its deadline rounded up to the second, never before', () => {
+  const { timers, due, tick } = setup()
   const a = item('a')
   timers.set(a, 1_001_200)
   assert.equal(a.expiryAt, 1_002_000)
@@ -25,8 +52,8 @@ test('an item falls due at its deadline rounded up to the second, never before',
   assert.equal(a.expiryAt, undefined)
 })
 
-test('items fall due in the order of their deadlines, each once', (t) => {
-  const { timers, due, tick } = setup(t)
+test('items fall due in the order of their deadlines, each once', () => {
+  const { timers, due, tick } = setup()
   timers.set(item('late'), 1_009_000)
   timers.set(item('early'), 1_002_000)
   timers.set(item('same second'), 1_002_000)
@@ -39,8 +66,8 @@ test('items fall due in the order of their deadlines, each once', (t) => {
   assert.deepEqual(due, ['early', 'same second', 'middle', 'late'])
 })
 
-test('deadlines passed while the timer could not run fall due in their order', (t) => {
-  const { timers, due, tick } = setup(t)
+test('deadlines passed while the timer could not run fall due in their order', () => {
+  const { timers, due, tick } = setup()
   timers.set(item('late'), 1_009_000)
   timers.set(item('early'), 1_002_000)
   timers.set(item('middle'), 1_005_000)
@@ -48,8 +75,8 @@ test('deadlines passed while the timer could not run fall due in their order', (
   assert.deepEqual(due, ['early', 'middle', 'late'])
 })
 
-test('setting again moves the deadline; clearing cancels it', (t) => {
-  const { timers, due, tick } = setup(t)
+test('setting again moves the deadline; clearing cancels it', () => {
+  const { timers, due, tick } = setup()
   const moved = item('moved')
   const cleared = item('cleared')
   timers.set(moved, 1_002_000)
@@ -63,23 +90,23 @@ test('setting again moves the deadline; clearing cancels it', (t) => {
   assert.deepEqual(due, ['moved'])
 })
 
-test('an item set again from onDue waits for its new deadline', (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 })
+test('an item set again from onDue waits for its new deadline', () => {
+  const clock = new ManualClock()
   const due: number[] = []
   const timers = new ExpiryTimers<Item>((expired) => {
-    due.push(Date.now())
-    if (due.length === 1) timers.set(expired, Date.now() + 3000)
-  })
+    due.push(clock.now())
+    if (due.length === 1) timers.set(expired, clock.now() + 3000)
+  }, clock)
   timers.set(item('refreshed'), 1_001_000)
-  t.mock.timers.tick(1000)
-  t.mock.timers.tick(2999)
+  clock.tick(1000)
+  clock.tick(2999)
   assert.deepEqual(due, [1_001_000])
-  t.mock.timers.tick(1)
+  clock.tick(1)
   assert.deepEqual(due, [1_001_000, 1_004_000])
 })
 
-test('a deadline past the longest setTimeout is reached in steps', (t) => {
-  const { timers, due, tick } = setup(t)
+test('a deadline past the longest setTimeout is reached in steps', () => {
+  const { timers, due, tick } = setup()
   const far = 1_000_000 + 30 * 24 * 3600_000
   timers.set(item('far'), far)
   tick(2_147_483_647)
