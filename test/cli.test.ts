@@ -29,3 +29,26 @@ test('the token CLI without a user id prints its usage and fails', async () => {
     return true
   })
 })
+
+test('the token CLI with a lifetime it cannot read says what it accepts, without a library stack', async () => {
+  for (const bogus of ['bogus', '0', '-5', '2 weeks', '1.5h']) {
+    await assert.rejects(run('npm', ['run', '--silent', 'token', '--', '4', '--expires-in', bogus], { cwd: root, env }), (error: { code: number, stdout: string, stderr: string }) => {
+      assert.equal(error.code, 2, bogus)
+      assert.equal(error.stdout, '')
+      assert.equal(error.stderr, `--expires-in must be a positive number of seconds or a number with s, m, h or d (90, 90s, 30m, 2h, 7d); got ${JSON.stringify(bogus)}\nusage: npm run --silent token -- <userId> [--expires-in 1h]\n`)
+      return true
+    })
+  }
+})
+
+test('the token CLI\'s lifetimes: 1 hour by default, --expires-in in seconds or with a unit', async () => {
+  const lifetime = async (...extra: string[]) => {
+    const { stdout } = await run('npm', ['run', '--silent', 'token', '--', '4', ...extra], { cwd: root, env })
+    const claims = JSON.parse(Buffer.from(stdout.trim().split('.')[1]!, 'base64url').toString()) as { iat: number, exp: number }
+    return claims.exp - claims.iat
+  }
+  assert.equal(await lifetime(), 3600)
+  assert.equal(await lifetime('--expires-in', '90'), 90)
+  assert.equal(await lifetime('--expires-in', '2h'), 7200)
+  assert.equal(await lifetime('--expires-in', '7d'), 7 * 86_400)
+})
