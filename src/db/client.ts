@@ -28,13 +28,16 @@ export interface DatabaseOptions {
   migrate?: boolean
 }
 
-/** The committed migrations, next to the sources or next to the compiled output. */
+/**
+ * The committed migrations: at the package root when running the sources (src/db → drizzle/), in dist/
+ * when running the build (dist/src/db → dist/drizzle/, copied there by `npm run build`), else at the
+ * package root beside dist/.
+ */
 function migrationsFolder (): string {
-  for (const relative of ['../../drizzle', '../../../drizzle']) {
-    const candidate = fileURLToPath(new URL(relative, import.meta.url))
-    if (existsSync(candidate)) return candidate
-  }
-  throw new Error('drizzle/ migrations folder not found')
+  const candidates = ['../../drizzle', '../../../drizzle'].map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+  const found = candidates.find((candidate) => existsSync(candidate))
+  if (found === undefined) throw new Error(`migrations folder not found (looked in ${candidates.join(', ')}); run \`npm run build\` again`)
+  return found
 }
 
 export async function openDatabase (options: DatabaseOptions): Promise<Database> {
