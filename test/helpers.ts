@@ -10,7 +10,7 @@ import { openDatabase, truncateAll, type Database } from '../src/db/client.js'
 import { chatRooms } from '../src/db/schema.js'
 import { seedDemoData } from '../src/chat/demo.js'
 import { mintToken } from '../src/auth/mint-token.js'
-import type { ConfigInput } from '../plugins/config.js'
+import type { ConfigInput } from '../src/config.js'
 
 /** Which database the suites run on: PostgreSQL when DATABASE_URL is set, in-memory PGlite otherwise. */
 export const onPostgres = process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== ''

@@ -5,7 +5,7 @@ import { buildApp } from '../../src/app.js'
 import { loggerOptions } from '../../src/logger.js'
 import { truncateAll, type Database } from '../../src/db/client.js'
 import { seedDemoData } from '../../src/chat/demo.js'
-import type { ConfigInput } from '../../plugins/config.js'
+import type { ConfigInput } from '../../src/config.js'
 import { TEST_CONFIG } from '../helpers.js'
 
 /** Like `build`, with the server's own logger settings writing into `lines` (one parsed JSON line each). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEV_JWT_SECRET, loadConfig } from '../../plugins/config.js'
-import { buildApp } from '../../src/app.js'
+import { DEV_JWT_SECRET, loadConfig } from '../src/config.js'
+import { buildApp } from '../src/app.js'
 
 test('defaults fill in what the environment leaves out, and numbers arrive as numbers', () => {
   const config = loadConfig({ PORT: '8080', AUTH_TIMEOUT_MS: '2500', DEMO_SEED: 'false' })
@@ -39,4 +39,10 @@ test('production refuses to start without a JWT secret or with the development o
 test('building the app with a bad setting fails before anything starts', async () => {
   await assert.rejects(buildApp({ config: { NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: 'abc' } }), /PORT/)
   await assert.rejects(buildApp({ config: { NODE_ENV: 'production', LOG_LEVEL: 'silent', JWT_SECRET: '' } }), /JWT_SECRET/)
+})
+
+test('TRUST_PROXY is a setting like the others: off by default, a boolean, a bad value refused', () => {
+  assert.equal(loadConfig({}).TRUST_PROXY, false)
+  assert.equal(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY, true)
+  assert.throws(() => loadConfig({ TRUST_PROXY: 'yes please' }), /TRUST_PROXY/)
 })
