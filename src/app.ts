@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import websocket from '@fastify/websocket'
 import configPlugin from '../plugins/config.js'
-import { loadConfig, type ConfigInput } from './config.js'
+import { loadConfig, renamedSettingsIn, type ConfigInput } from './config.js'
 import dbPlugin from '../plugins/db.js'
 import authPlugin from '../plugins/auth.js'
 import brokerPlugin from '../plugins/broker.js'
@@ -27,7 +27,8 @@ const SHUTDOWN_DRAIN_MS = 10_000
 
 export async function buildApp (options: BuildOptions = {}): Promise<FastifyInstance> {
   // Loaded once, before Fastify exists: the logger, the proxy setting and the socket limits depend on it.
-  const config = loadConfig({ ...process.env, ...options.config })
+  const source = { ...process.env, ...options.config }
+  const config = loadConfig(source)
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.LOG_LEVEL),
     // The socket route logs each upgrade itself ("connection opened", with the address and origin);
@@ -39,6 +40,8 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
     // takes longer than Fastify's default 10 s per plugin.
     pluginTimeout: 120_000
   })
+
+  for (const renamed of renamedSettingsIn(source)) app.log.warn(renamed, `${renamed.setting} is deprecated: use ${renamed.replacement}`)
 
   // Infrastructure first: settings, database, token verification, the WebSocket server.
   await app.register(configPlugin, { config })

@@ -43,15 +43,23 @@ export const ConfigSchema = Type.Object({
   MAX_CONNECTIONS_PER_IP: Int(200, 1),
   MAX_DEVICES_PER_USER: Int(10, 1),
   MAX_FRAGMENTS: Int(64, 1),
-  DB_QUERY_TIMEOUT_MS: Int(5000, 1),
+  // How long a message store waits for a free connection of the pool before "Server is busy, try again".
+  DB_POOL_WAIT_MS: Int(5000, 1),
   PRESENCE_MAX_ROOM_MEMBERS: Int(100, 2),
   DEMO_SEED: Bool(true),
   // Behind a load balancer that sets X-Forwarded-For, the client's address is read from it (per-address limits).
   TRUST_PROXY: Bool(false)
 })
 export type Config = Static<typeof ConfigSchema>
+
+/** Old names still read, each with the name that replaced it; a value under the new name wins. */
+export const RENAMED_SETTINGS = {
+  DB_QUERY_TIMEOUT_MS: 'DB_POOL_WAIT_MS'
+} as const satisfies Record<string, keyof Config>
+type RenamedSetting = keyof typeof RENAMED_SETTINGS
+
 /** What callers (tests, server.ts) may pass: environment-style strings or already-typed values. */
-export type ConfigInput = Partial<Record<keyof Config, string | number | boolean | undefined>>
+export type ConfigInput = Partial<Record<keyof Config | RenamedSetting, string | number | boolean | undefined>>
 
 const isBlank = (value: unknown) => value === undefined || value === ''
 
@@ -64,6 +72,10 @@ export function loadConfig (source: ConfigInput | NodeJS.ProcessEnv = process.en
   for (const key of Object.keys(ConfigSchema.properties)) {
     const value = (source as Record<string, unknown>)[key]
     if (!isBlank(value)) raw[key] = value
+  }
+  for (const [old, current] of Object.entries(RENAMED_SETTINGS)) {
+    const value = (source as Record<string, unknown>)[old]
+    if (!isBlank(value) && raw[current] === undefined) raw[current] = value
   }
   // Value.Convert reads "12.5" as 12 and "1e4" as 1: a whole number must be written as one.
   for (const [key, value] of Object.entries(raw)) {
@@ -88,6 +100,13 @@ export function loadConfig (source: ConfigInput | NodeJS.ProcessEnv = process.en
   }
   if (production) config.DEMO_SEED = false
   return config
+}
+
+/** The old names `source` still uses, to be warned about once the logger exists. */
+export function renamedSettingsIn (source: ConfigInput | NodeJS.ProcessEnv): Array<{ setting: RenamedSetting, replacement: keyof Config }> {
+  return Object.entries(RENAMED_SETTINGS)
+    .filter(([old]) => !isBlank((source as Record<string, unknown>)[old]))
+    .map(([old, current]) => ({ setting: old as RenamedSetting, replacement: current }))
 }
 
 /** The exact origins a browser may open /ws from; undefined when any origin is accepted. */
