@@ -2,7 +2,7 @@ import { statementRunner, type Db, type StatementRunner } from '../db/client.js'
 import type { MessageRow } from '../db/schema.js'
 import { isTransientDbError, sqlState } from '../db/errors.js'
 import type { FailureCode } from '../protocol/errors.js'
-import type { SenderProfile } from '../sessions/connection.js'
+import type { SenderProfile } from './users.js'
 import { CHANGE_ORDER_LOCK } from './change-order.js'
 import { toRoomHeader, type MessageEventBody, type RoomHeader } from './wire.js'
 
