@@ -5,8 +5,8 @@ import WebSocket from 'ws'
 import postgres from 'postgres'
 import { createSigner } from 'fast-jwt'
 import { buildApp } from '../src/app.js'
-import { and, eq } from 'drizzle-orm'
-import { openDatabase, truncateAll, type Database } from '../src/db/client.js'
+import { and, eq, sql } from 'drizzle-orm'
+import { openDatabase, type Database, type Db } from '../src/db/client.js'
 import { chatRooms } from '../src/db/schema.js'
 import { seedDemoData } from '../src/chat/demo.js'
 import { mintToken } from '../src/auth/mint-token.js'
@@ -37,6 +37,12 @@ export async function openTestDatabase (): Promise<{ database: Database, url?: s
       await admin.end()
     }
   }
+}
+
+/** Empties every table and restarts the id sequences (tests share one database per file). */
+export async function truncateAll (db: Db): Promise<void> {
+  await db.execute(sql`TRUNCATE messages, members, chat_rooms, listings, users RESTART IDENTITY CASCADE`)
+  await db.execute(sql`ALTER SEQUENCE message_change_seq RESTART`)
 }
 
 /**

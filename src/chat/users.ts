@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
-import { perDatabase, type Db } from '../db/client.js'
+import type { Db } from '../db/client.js'
+import { perDatabase } from '../db/per-database.js'
 import { users, type UserRow } from '../db/schema.js'
 
 /** The public profile of a user, as it appears in `sender` objects. */

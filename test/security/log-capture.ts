@@ -3,10 +3,10 @@ import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loggerOptions } from '../../src/logger.js'
-import { truncateAll, type Database } from '../../src/db/client.js'
+import type { Database } from '../../src/db/client.js'
 import { seedDemoData } from '../../src/chat/demo.js'
 import type { ConfigInput } from '../../src/config.js'
-import { TEST_CONFIG } from '../helpers.js'
+import { TEST_CONFIG, truncateAll } from '../helpers.js'
 
 /** Like `build`, with the server's own logger settings writing into `lines` (one parsed JSON line each). */
 export async function buildLogged (t: TestContext, database: Database, config: ConfigInput = {}): Promise<{ app: FastifyInstance, lines: () => Array<Record<string, unknown>>, text: () => string }> {
