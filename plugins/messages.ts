@@ -16,19 +16,15 @@ export default fp(async (app) => {
       app.log.info({ messageId: row.id, roomId: row.roomId, senderId: row.senderId, type: row.messageType, size: row.content?.length ?? 0 }, 'message stored')
       const body = messageEventBody(row, input.sender, stored.room)
       const frame = JSON.stringify({ command: 'user_message', ...body })
-      void app.broker.publish({
-        type: 'deliver',
-        userIds: stored.recipients,
-        frame,
-        ...(input.origin !== undefined && { exceptConnection: input.origin }),
-        roomId: row.roomId,
-        seq: row.seq
+      void app.publisher.toRoom(row.roomId, stored.recipients, frame, {
+        seq: row.seq,
+        ...(input.origin !== undefined && { origin: { connectionId: input.origin } })
       })
       input.acknowledge?.(body)
     },
     onError: (error, size) => { app.log.error({ err: error, batchSize: size }, 'message store failed') }
-  }, { waitLimitMs: app.config.DB_QUERY_TIMEOUT_MS })
+  }, { waitLimitMs: app.config.DB_POOL_WAIT_MS })
   app.decorate('messageStore', store)
   // In-flight stores finish before the database closes (this hook runs before the db plugin's).
   app.addHook('onClose', async () => { await store.drain() })
-}, { name: 'messages', dependencies: ['db', 'broker'] })
+}, { name: 'messages', dependencies: ['db', 'engines', 'delivery'] })

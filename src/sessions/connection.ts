@@ -1,14 +1,7 @@
 import type { WebSocket } from 'ws'
 import { CloseCodes } from '../protocol/close-codes.js'
 import { FrameBudget } from './rate-limit.js'
-
-/** The public profile of a logged-in user, as it appears in `sender` objects. */
-export interface SenderProfile {
-  userId: string
-  fullname: string
-  avatar: string | null
-  primaryRole: string
-}
+import type { SenderProfile } from '../chat/users.js'
 
 export interface SessionInfo {
   userId: string
@@ -45,6 +38,8 @@ export class Connection {
   /** How many frames it may still send (rate limit). */
   readonly budget: FrameBudget
   authTimer: NodeJS.Timeout | undefined
+  /** The room its client shows in the foreground (`room_focus`), for the presence source. */
+  focusRoomId: string | null = null
   /** When the session expires, as the registry's expiry timers have it (they set and clear it). */
   expiryAt: number | undefined
   /** Resolves when the next pipelined task may start. */
