@@ -1,6 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 
+/**
+ * A problem the operator fixes outside the code (a setting, a busy port, a directory in use): start-up
+ * reports its message alone, which names what to change, without a stack trace.
+ */
+export class StartupError extends Error {
+  override name = 'StartupError'
+}
+
 /** Development-only signing secret; production refuses to start without a real one. */
 export const DEV_JWT_SECRET = 'bdsthat-development-secret-do-not-use-in-production'
 

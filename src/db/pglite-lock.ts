@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { StartupError } from '../startup-error.js'
+import { StartupError } from '../config.js'
 
 /**
  * The file that says which process has a PGlite data directory open: `<dir>.lock`, beside the directory
