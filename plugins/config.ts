@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { Config } from '../src/config.js'
+import { minimumSecretBytes, type Config } from '../src/config.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,8 +13,14 @@ export interface ConfigPluginOptions {
 }
 
 export default fp<ConfigPluginOptions>(async (app, opts) => {
-  if (opts.config.JWT_SECRET === undefined && opts.config.JWT_PUBLIC_KEY === undefined) {
-    app.log.warn('JWT_SECRET is not set: using the fixed development secret (never do this in production)')
+  const { config } = opts
+  if (config.JWT_SECRET === undefined && config.JWT_PUBLIC_KEY === undefined) {
+    app.log.warn({ host: config.HOST }, 'JWT_SECRET is not set: using the fixed development secret, accepted on a loopback address only (never do this in production)')
   }
-  app.decorate('config', opts.config)
+  // Production refuses a short HMAC secret; elsewhere (tests, a laptop) it is said once and allowed.
+  const secretBytes = config.JWT_SECRET === undefined ? undefined : Buffer.byteLength(config.JWT_SECRET)
+  if (secretBytes !== undefined && secretBytes < minimumSecretBytes(config)) {
+    app.log.warn({ secretBytes, minimumBytes: minimumSecretBytes(config) }, 'JWT_SECRET is shorter than RFC 7518 asks: production refuses to start with it')
+  }
+  app.decorate('config', config)
 }, { name: 'config' })

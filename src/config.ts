@@ -12,19 +12,28 @@ export class StartupError extends Error {
 /** Development-only signing secret; production refuses to start without a real one. */
 export const DEV_JWT_SECRET = 'bdsthat-development-secret-do-not-use-in-production'
 
-const Int = (defaultValue: number, minimum = 0) => Type.Integer({ minimum, default: defaultValue })
-const Bool = (defaultValue: boolean) => Type.Boolean({ default: defaultValue })
+// Each kind of setting says in its schema what a valid value looks like (`errorMessage`), and a refusal
+// quotes it: "must be one of …" rather than the validator's "Expected union value".
+const Int = (defaultValue: number, minimum = 0) =>
+  Type.Integer({ minimum, default: defaultValue, errorMessage: `must be a whole number of at least ${minimum}` })
+const Bool = (defaultValue: boolean) => Type.Boolean({ default: defaultValue, errorMessage: 'must be true or false' })
 const Optional = Type.Optional(Type.String({ minLength: 1 }))
+const OneOf = (values: string[], defaultValue: string) =>
+  Type.Union(values.map((value) => Type.Literal(value)), { default: defaultValue, errorMessage: `must be one of ${values.join(', ')}` })
+
+/** Where the server listens when HOST is unset: every interface in production, this machine only otherwise. */
+const DEV_HOST = '127.0.0.1'
+const PRODUCTION_HOST = '0.0.0.0'
 
 export const ConfigSchema = Type.Object({
   NODE_ENV: Type.String({ default: 'development' }),
-  PORT: Int(3000),
-  HOST: Type.String({ default: '0.0.0.0' }),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-    { default: 'info' }
-  ),
+  PORT: Type.Integer({ minimum: 0, maximum: 65_535, default: 3000, errorMessage: 'must be a port number from 0 to 65535' }),
+  // The default depends on NODE_ENV (DEV_HOST, PRODUCTION_HOST).
+  HOST: Optional,
+  LOG_LEVEL: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   DATABASE_URL: Optional,
+  // Production on the embedded database: one process, one node, no replica (README "Production").
+  EMBEDDED_DB_IN_PRODUCTION: Bool(false),
   PGLITE_DIR: Type.String({ minLength: 1, default: './data/pglite' }),
   DB_POOL_MAX: Int(10, 1),
   REDIS_URL: Optional,
@@ -58,7 +67,7 @@ export const ConfigSchema = Type.Object({
   // Behind a load balancer that sets X-Forwarded-For, the client's address is read from it (per-address limits).
   TRUST_PROXY: Bool(false)
 })
-export type Config = Static<typeof ConfigSchema>
+export type Config = Static<typeof ConfigSchema> & { HOST: string }
 
 /** Old names still read, each with the name that replaced it; a value under the new name wins. */
 export const RENAMED_SETTINGS = {
@@ -85,29 +94,87 @@ export function loadConfig (source: ConfigInput | NodeJS.ProcessEnv = process.en
     const value = (source as Record<string, unknown>)[old]
     if (!isBlank(value) && raw[current] === undefined) raw[current] = value
   }
+  const refuse = (name: string, problem: string) => new StartupError(`Invalid configuration: ${name} ${problem}`)
   // Value.Convert reads "12.5" as 12 and "1e4" as 1: a whole number must be written as one.
   for (const [key, value] of Object.entries(raw)) {
-    const { type } = ConfigSchema.properties[key as keyof Config] as { type?: string }
-    if (type === 'integer' && typeof value === 'string' && !/^\s*-?[0-9]+\s*$/.test(value)) {
-      throw new Error(`Invalid configuration: ${key} Expected integer (got ${JSON.stringify(value)})`)
+    const schema = ConfigSchema.properties[key as keyof typeof ConfigSchema.properties] as { type?: string, errorMessage?: string }
+    if (schema.type === 'integer' && typeof value === 'string' && !/^\s*-?[0-9]+\s*$/.test(value)) {
+      throw refuse(key, `${schema.errorMessage} (got ${JSON.stringify(value)})`)
     }
   }
   const candidate = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw))
   const firstError = Value.Errors(ConfigSchema, candidate).First()
   if (firstError !== undefined) {
     const name = firstError.path.replace(/^\//, '')
-    throw new Error(`Invalid configuration: ${name} ${firstError.message} (got ${JSON.stringify(raw[name])})`)
+    const described = (firstError.schema as { errorMessage?: string }).errorMessage ?? firstError.message
+    throw refuse(name, `${described} (got ${JSON.stringify(raw[name])})`)
   }
-  const config = candidate as Config
-  const production = config.NODE_ENV === 'production'
-  if (production && config.JWT_SECRET === undefined && config.JWT_PUBLIC_KEY === undefined) {
-    throw new Error('Invalid configuration: JWT_SECRET or JWT_PUBLIC_KEY is required when NODE_ENV=production')
-  }
-  if (production && config.JWT_SECRET === DEV_JWT_SECRET) {
-    throw new Error('Invalid configuration: JWT_SECRET must not be the development secret in production')
-  }
+  const production = (candidate as Config).NODE_ENV === 'production'
+  const config = { ...candidate as Config, HOST: (candidate as Config).HOST ?? (production ? PRODUCTION_HOST : DEV_HOST) }
+  const [problem] = problemsOf(config)
+  if (problem !== undefined) throw refuse(problem.name, problem.text)
   if (production) config.DEMO_SEED = false
   return config
+}
+
+/**
+ * RFC 7518 §3.2: an HMAC key must be at least as long as the hash output, 32 bytes for HS256 (48 for
+ * HS384, 64 for HS512).
+ */
+export function minimumSecretBytes (config: Pick<Config, 'JWT_ALGORITHMS'>): number {
+  const bits = (config.JWT_ALGORITHMS ?? 'HS256').split(',').map((name) => /^HS(256|384|512)$/.exec(name.trim())?.[1]).filter(Boolean).map(Number)
+  return Math.max(256, ...bits) / 8
+}
+
+/** Settings that are each valid but unsafe or unusable together, as (variable, problem and fix). */
+function problemsOf (config: Config): Array<{ name: string, text: string }> {
+  const problems: Array<{ name: string, text: string }> = []
+  const production = config.NODE_ENV === 'production'
+  const secretBytes = config.JWT_SECRET === undefined ? undefined : Buffer.byteLength(config.JWT_SECRET)
+  if (production && config.JWT_SECRET === undefined && config.JWT_PUBLIC_KEY === undefined) {
+    problems.push({ name: 'JWT_SECRET', text: 'or JWT_PUBLIC_KEY is required when NODE_ENV=production: set JWT_SECRET to the HMAC secret your identity service signs with, or JWT_PUBLIC_KEY to its public key' })
+  }
+  if (production && config.JWT_SECRET === DEV_JWT_SECRET) {
+    problems.push({ name: 'JWT_SECRET', text: 'must not be the development secret in production: it is published with the source code' })
+  }
+  if (production && secretBytes !== undefined && secretBytes < minimumSecretBytes(config)) {
+    problems.push({ name: 'JWT_SECRET', text: `is ${secretBytes} bytes; production needs at least ${minimumSecretBytes(config)} (RFC 7518 §3.2): generate one with \`openssl rand -hex 32\`` })
+  }
+  if (production && config.DATABASE_URL === undefined && !config.EMBEDDED_DB_IN_PRODUCTION) {
+    problems.push({ name: 'DATABASE_URL', text: 'is required when NODE_ENV=production: set it to the PostgreSQL connection string (postgres://user:password@host:5432/database). To run production on the embedded database of this one process (a single node, no replica), set EMBEDDED_DB_IN_PRODUCTION=true' })
+  }
+  if (!production && config.JWT_SECRET === undefined && config.JWT_PUBLIC_KEY === undefined && !isLoopback(config.HOST)) {
+    problems.push({ name: 'HOST', text: `${config.HOST} makes the server reachable from the network, and without JWT_SECRET it accepts tokens signed with the development secret published with the source code: anyone who reaches it could log in as any user. Set JWT_SECRET (at least 32 bytes), or leave HOST unset (${DEV_HOST})` })
+  }
+  if (config.DATABASE_URL !== undefined) {
+    const problem = databaseUrlProblem(config.DATABASE_URL)
+    if (problem !== undefined) problems.push({ name: 'DATABASE_URL', text: problem })
+  }
+  for (const entry of config.ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? []) {
+    const problem = originProblem(entry)
+    if (problem !== undefined) problems.push({ name: 'ALLOWED_ORIGINS', text: problem })
+  }
+  return problems
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.[0-9.]+$/.test(host)
+
+function databaseUrlProblem (text: string): string | undefined {
+  if (!URL.canParse(text)) return 'is not a URL: write it as postgres://user:password@host:5432/database'
+  const url = new URL(text)
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    return `must be a PostgreSQL URL (postgres:// or postgresql://), not ${url.protocol}//: this server stores its data in PostgreSQL only`
+  }
+  return undefined
+}
+
+/** A browser's Origin header is scheme://host[:port], nothing more: any other entry can never match. */
+function originProblem (entry: string): string | undefined {
+  const url = URL.canParse(entry) ? new URL(entry) : undefined
+  const origin = url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') ? url.origin : undefined
+  if (origin === entry) return undefined
+  return `entry ${JSON.stringify(entry)} can never match a browser's Origin header, which is scheme://host[:port] with no path or trailing slash` +
+    (origin === undefined ? '' : `: write ${JSON.stringify(origin)}`)
 }
 
 /** The old names `source` still uses, to be warned about once the logger exists. */

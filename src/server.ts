@@ -3,9 +3,14 @@ import { buildApp } from './app.js'
 import { isEmpty, seedDemoData } from './chat/demo.js'
 import { mintToken } from './auth/mint-token.js'
 import { prettyLogs } from './logger.js'
-import { explainStartupErrors } from './startup-error.js'
+import { checkPortFree, explainStartupErrors } from './startup.js'
+import { loadConfig } from './config.js'
 
-const app = await explainStartupErrors(() => buildApp())
+const app = await explainStartupErrors(async () => {
+  const settings = loadConfig()
+  await checkPortFree(settings.PORT, settings.HOST)
+  return await buildApp()
+})
 const { config } = app
 
 if (config.DEMO_SEED && config.NODE_ENV !== 'production' && await isEmpty(app.db)) {

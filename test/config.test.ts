@@ -36,8 +36,40 @@ test('a bad value stops start-up with a message naming the variable', () => {
 test('production refuses to start without a JWT secret or with the development one', () => {
   assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /JWT_SECRET/)
   assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET }), /JWT_SECRET/)
-  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-real-secret-from-the-vault-0123456789', DEMO_SEED: 'true' })
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-real-secret-from-the-vault-0123456789', DATABASE_URL: 'postgres://chat@db.internal/chat', DEMO_SEED: 'true' })
   assert.equal(config.DEMO_SEED, false, 'no demo users in production')
+})
+
+test('production: DATABASE_URL unless EMBEDDED_DB_IN_PRODUCTION=true, and an HMAC secret of at least 32 bytes (RFC 7518 §3.2)', () => {
+  const secret = 'a-real-secret-from-the-vault-0123456789'
+  assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }), /^StartupError: Invalid configuration: DATABASE_URL is required when NODE_ENV=production/)
+  assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, EMBEDDED_DB_IN_PRODUCTION: 'true' }).DATABASE_URL, undefined)
+  const url = 'postgres://chat@db.internal/chat'
+  assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31), DATABASE_URL: url }), /JWT_SECRET is 31 bytes; production needs at least 32/)
+  assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), DATABASE_URL: url }).JWT_SECRET, 'x'.repeat(32))
+  assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'é'.repeat(15), DATABASE_URL: url }), /is 30 bytes/, 'counted in bytes, not characters')
+  assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), JWT_ALGORITHMS: 'HS384', DATABASE_URL: url }), /needs at least 48/)
+  // Outside production a short secret is allowed (tests, a laptop); the app warns about it.
+  assert.equal(loadConfig({ JWT_SECRET: 'short' }).JWT_SECRET, 'short')
+})
+
+test('HOST: 127.0.0.1 outside production, 0.0.0.0 in production; the network with the development secret is refused', () => {
+  assert.equal(loadConfig({}).HOST, '127.0.0.1')
+  assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgres://db/chat' }).HOST, '0.0.0.0')
+  assert.throws(() => loadConfig({ HOST: '0.0.0.0' }), /HOST 0\.0\.0\.0 makes the server reachable from the network/)
+  assert.equal(loadConfig({ HOST: '0.0.0.0', JWT_SECRET: 'x'.repeat(32) }).HOST, '0.0.0.0')
+  assert.equal(loadConfig({ HOST: '::1' }).HOST, '::1')
+})
+
+test('configuration errors say what a valid value looks like', () => {
+  const says = (env: Record<string, string>, text: string) => assert.throws(() => loadConfig(env), (error: Error) => error.message === text, text)
+  says({ LOG_LEVEL: 'loud' }, 'Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")')
+  says({ AUTH_TIMEOUT_MS: '0' }, 'Invalid configuration: AUTH_TIMEOUT_MS must be a whole number of at least 1 (got "0")')
+  says({ MAX_MESSAGE_CHARS: '12.5' }, 'Invalid configuration: MAX_MESSAGE_CHARS must be a whole number of at least 1 (got "12.5")')
+  says({ PORT: '70000' }, 'Invalid configuration: PORT must be a port number from 0 to 65535 (got "70000")')
+  says({ DEMO_SEED: 'maybe' }, 'Invalid configuration: DEMO_SEED must be true or false (got "maybe")')
+  says({ ALLOWED_ORIGINS: 'https://a.example.com:443' }, 'Invalid configuration: ALLOWED_ORIGINS entry "https://a.example.com:443" can never match a browser\'s Origin header, which is scheme://host[:port] with no path or trailing slash: write "https://a.example.com"')
+  assert.equal(loadConfig({ ALLOWED_ORIGINS: 'https://a.example.com, http://localhost:5173' }).ALLOWED_ORIGINS, 'https://a.example.com, http://localhost:5173')
 })
 
 test('building the app with a bad setting fails before anything starts', async () => {

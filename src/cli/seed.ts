@@ -1,10 +1,10 @@
 import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/client.js'
-import { explainStartupErrors } from '../startup-error.js'
+import { explainStartupErrors } from '../startup.js'
 import { seedDemoData } from '../chat/demo.js'
 
 // Writes the demo data (idempotent). On PGlite it needs the data directory to itself: stop the server first.
-const config = loadConfig()
+const config = await explainStartupErrors(async () => loadConfig())
 if (config.NODE_ENV === 'production') {
   console.error('refusing to write demo data with NODE_ENV=production')
   process.exit(1)

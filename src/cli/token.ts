@@ -1,5 +1,6 @@
 import { loadConfig } from '../config.js'
 import { mintToken } from '../auth/mint-token.js'
+import { explainStartupErrors } from '../startup.js'
 
 // Usage: npm run --silent token -- <userId> [--expires-in 1h]
 const USAGE = 'usage: npm run --silent token -- <userId> [--expires-in 1h]'
@@ -26,4 +27,5 @@ if (seconds === undefined) {
   console.error(`--expires-in must be a positive number of seconds or a number with s, m, h or d (90, 90s, 30m, 2h, 7d); got ${JSON.stringify(expiresIn)}\n${USAGE}`)
   process.exit(2)
 }
-process.stdout.write(`${mintToken(loadConfig(), userId, seconds * 1000)}\n`)
+const config = await explainStartupErrors(async () => loadConfig())
+process.stdout.write(`${mintToken(config, userId, seconds * 1000)}\n`)

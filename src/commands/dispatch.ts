@@ -107,7 +107,9 @@ function describeErrors (check: TypeCheck<TSchema>, value: unknown): { code: Fai
     if (++count > 100) break
     const missing = error.type === ValueErrorType.ObjectRequiredProperty
     const known = byPath.get(error.path)
-    if (known === undefined) byPath.set(error.path, { message: missing ? 'is required' : error.message, missing })
+    // The schema's own description of a valid value, where it has one ("must be one of TEXT, IMAGE, …").
+    const message = (error.schema as { errorMessage?: unknown }).errorMessage
+    if (known === undefined) byPath.set(error.path, { message: missing ? 'is required' : typeof message === 'string' ? message : error.message, missing })
     else if (missing && !known.missing) byPath.set(error.path, { message: 'is required', missing })
   }
   const all = [...byPath].map(([path, { message, missing }]) => ({ path, message, missing }))

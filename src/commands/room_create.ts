@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { commandSchema, Id, idString } from '../protocol/envelope.js'
+import { commandSchema, Id, idString, StringOrNull } from '../protocol/envelope.js'
 import { fail, type FieldError } from '../protocol/errors.js'
 import { checkText } from '../chat/message-rules.js'
 import { createGroupRoom, MAX_NEW_ROOM_MEMBERS, openListingRoom, requireUsers } from '../chat/rooms.js'
@@ -12,7 +12,7 @@ export const MAX_ROOM_TITLE_CHARS = 200
 export const RoomCreate = commandSchema({
   listingId: Type.Optional(Id),
   memberIds: Type.Optional(Type.Array(Id, { maxItems: MAX_NEW_ROOM_MEMBERS })),
-  title: Type.Optional(Type.Union([Type.String(), Type.Null()]))
+  title: Type.Optional(StringOrNull())
 })
 
 export default defineCommand({

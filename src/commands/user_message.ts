@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { commandSchema, Id, idString } from '../protocol/envelope.js'
+import { commandSchema, Id, idString, Label, oneOfMessage, StringOrNull } from '../protocol/envelope.js'
 import { CommandFailure, fail, type FieldError } from '../protocol/errors.js'
 import { answerError } from './dispatch.js'
 import { checkMessageText, checkText, mediaProblem } from '../chat/message-rules.js'
@@ -7,14 +7,15 @@ import { messageEventBody } from '../chat/wire.js'
 import { successFrame } from '../protocol/answers.js'
 import { defineCommand } from './types.js'
 
-export const MessageType = Type.Union([Type.Literal('TEXT'), Type.Literal('IMAGE'), Type.Literal('VIDEO'), Type.Literal('FILE')])
+export const MessageType = Type.Union([Type.Literal('TEXT'), Type.Literal('IMAGE'), Type.Literal('VIDEO'), Type.Literal('FILE')],
+  { errorMessage: oneOfMessage(['TEXT', 'IMAGE', 'VIDEO', 'FILE']) })
 
 export const UserMessage = commandSchema({
   roomId: Id,
   messageType: MessageType,
-  content: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  media: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  content: Type.Optional(StringOrNull()),
+  media: Type.Optional(StringOrNull()),
+  clientMessageId: Type.Optional(Label()),
   replyToMessageId: Type.Optional(Id)
 })
 

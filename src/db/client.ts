@@ -8,6 +8,7 @@ import * as schema from './schema.js'
 import { installFunctions, type InTransaction } from './functions.js'
 import { guardTransactions } from './transaction-guard.js'
 import { lockPgliteDir } from './pglite-lock.js'
+import { explainConnectionError } from './connect-errors.js'
 
 export type Schema = typeof schema
 export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>
@@ -60,6 +61,9 @@ async function openPostgres (url: string, poolMax: number, runMigrations: boolea
     try {
       await migrate(drizzle({ client: migrationClient }), { migrationsFolder: migrationsFolder() })
       await installFunctions(postgresTransaction(migrationClient))
+    } catch (error) {
+      // The first statement is the first connection: a wrong DATABASE_URL shows up here.
+      throw explainConnectionError(error, url) ?? error
     } finally {
       await migrationClient.end()
     }
