@@ -7,8 +7,10 @@ import brokerPlugin from '../plugins/broker.js'
 import sessionsPlugin from '../plugins/sessions.js'
 import messagesPlugin from '../plugins/messages.js'
 import presencePlugin from '../plugins/presence.js'
+import pushPlugin from '../plugins/push.js'
 import wsRoute from '../routes/ws.js'
 import healthRoutes from '../routes/health.js'
+import pushRoutes from '../routes/push.js'
 import type { Database } from './db/client.js'
 import { loggerOptions } from './logger.js'
 import { CloseCodes } from './protocol/close-codes.js'
@@ -57,13 +59,16 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
     },
     preClose: async () => { await closeSockets(app) }
   })
-  // Then the chat machinery: fan-out between nodes, the session registry, message storage, presence.
+  // Then the chat machinery: fan-out between nodes, the session registry, push notifications, message
+  // storage, presence.
   await app.register(brokerPlugin)
   await app.register(sessionsPlugin)
+  await app.register(pushPlugin)
   await app.register(messagesPlugin)
   await app.register(presencePlugin)
   // Then the routes.
   await app.register(healthRoutes)
+  await app.register(pushRoutes)
   await app.register(wsRoute)
   return app
 }

@@ -42,6 +42,8 @@ export class Connection {
   alive = true
   closed = false
   failedLogins = 0
+  /** The room this device shows in the foreground (room_focus), if any: its members get no push for it. */
+  focusRoomId: string | null = null
   /** How many frames it may still send (rate limit). */
   readonly budget: FrameBudget
   authTimer: NodeJS.Timeout | undefined
