@@ -71,8 +71,8 @@ export async function until (check: () => Promise<boolean> | boolean, timeoutMs 
 export async function outboxOf (app: FastifyInstance, messageId: string): Promise<Array<{ userId: string, state: string, attempts: number }>> {
   const result = await app.db.execute(sql`SELECT user_id::text AS "userId", state::text AS state, attempts FROM push_outbox
     WHERE message_id = ${messageId}::bigint AND kind = 'message' ORDER BY user_id`)
-  const rows = Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows
-  return rows as Array<{ userId: string, state: string, attempts: number }>
+  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Array<{ userId: string, state: string, attempts: number }>
+  return rows.map((row) => ({ userId: row.userId, state: row.state, attempts: Number(row.attempts) }))
 }
 
 /** Waits until every outbox row of the message is finished, and returns them. */
