@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin'
-import { localAttention } from '../src/push/attention.js'
 import { queueClear } from '../src/push/outbox.js'
 import { chooseSenders } from '../src/push/senders.js'
 import { PushWorker } from '../src/push/worker.js'
@@ -30,7 +29,7 @@ export default fp(async (app) => {
     app.log.info({ providers: [...providers], worker: config.PUSH_WORKER }, 'push notifications on')
   }
   const worker = providers.size > 0 && config.PUSH_WORKER
-    ? new PushWorker(db, senders, localAttention(app.sessions), {
+    ? new PushWorker(db, senders, app.presenceSource, {
       delayMs: config.PUSH_DELAY_MS,
       ttlSeconds: config.PUSH_TTL_S,
       maxAttempts: config.PUSH_MAX_ATTEMPTS,
@@ -55,4 +54,4 @@ export default fp(async (app) => {
   app.addHook('onReady', async () => { worker?.start() })
   // Sends in progress finish before the database closes (this hook runs before the db plugin's).
   app.addHook('onClose', async () => { await worker?.stop() })
-}, { name: 'push', dependencies: ['config', 'db', 'sessions'] })
+}, { name: 'push', dependencies: ['config', 'db', 'engines'] })

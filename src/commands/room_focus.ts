@@ -14,8 +14,10 @@ export const RoomFocus = commandSchema({
 export default defineCommand({
   schema: RoomFocus,
   requiresAuth: true,
-  async handler (input, { conn }) {
-    conn.focusRoomId = input.roomId === null ? null : idString(input.roomId)
+  async handler (input, { app, conn }) {
+    const { userId, uuid } = conn.session!
+    // Kept by the presence source, so that a push worker on any node can ask.
+    app.presenceSource.focus({ userId, uuid }, input.roomId === null ? null : idString(input.roomId))
     return undefined
   }
 })

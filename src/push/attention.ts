@@ -1,4 +1,4 @@
-import type { SessionRegistry } from '../sessions/registry.js'
+import type { PresenceSource } from '../presence/types.js'
 
 /**
  * How much of a room a user sees right now: a device showing it in the foreground (`focused`), a device
@@ -6,26 +6,9 @@ import type { SessionRegistry } from '../sessions/registry.js'
  */
 export type Attention = 'away' | 'connected' | 'focused'
 
-/** Answers for the push worker; one node reads its registry, several will read the shared presence store. */
-export interface AttentionSource {
-  attention: (userIds: string[], roomId: string) => Promise<Map<string, Attention>>
-}
-
-/** One node: the devices in this node's session registry, with the room each reported by room_focus. */
-export function localAttention (sessions: SessionRegistry): AttentionSource {
-  return {
-    attention: async (userIds, roomId) => {
-      const answer = new Map<string, Attention>()
-      for (const userId of userIds) {
-        let seen: Attention = 'away'
-        for (const conn of sessions.devices(userId)) {
-          if (conn.closed) continue
-          seen = conn.focusRoomId === roomId ? 'focused' : 'connected'
-          if (seen === 'focused') break
-        }
-        answer.set(userId, seen)
-      }
-      return answer
-    }
-  }
+/** What the push worker asks before sending: answered from the presence source, on any node. */
+export async function attentionOf (presence: PresenceSource, userId: string, roomId: string): Promise<Attention> {
+  const devices = await presence.devices(userId)
+  if (devices.length === 0) return 'away'
+  return devices.some((device) => device.focusRoomId === roomId) ? 'focused' : 'connected'
 }

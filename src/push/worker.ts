@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../db/client.js'
 import { forgetDeadRegistration } from '../chat/push-registrations.js'
-import type { AttentionSource } from './attention.js'
+import type { PresenceSource } from '../presence/types.js'
+import { attentionOf } from './attention.js'
 import { backoffMs, CircuitBreaker } from './breaker.js'
 import { claimDue, finish, pruneOutbox, reschedule, targetsOf, unreadTotals, type ClaimedPush } from './outbox.js'
 import { clearNotification, messageNotification } from './render.js'
@@ -45,7 +46,7 @@ export class PushWorker {
   constructor (
     private readonly db: Db,
     private readonly senders: PushSenders,
-    private readonly attention: AttentionSource,
+    private readonly presence: PresenceSource,
     private readonly settings: PushWorkerSettings,
     private readonly log: FastifyBaseLogger
   ) {}
@@ -116,7 +117,7 @@ export class PushWorker {
       const stale = Date.now() - row.createdAtMs > settings.ttlSeconds * 1000
       if (stale) return this.close(row, 'expired', row.doneDevices)
       if (row.messageType === null || row.deleted || !row.member || row.read || row.muted) return this.close(row, 'skipped', row.doneDevices)
-      const seen = (await this.attention.attention([row.userId], row.roomId)).get(row.userId) ?? 'away'
+      const seen = await attentionOf(this.presence, row.userId, row.roomId)
       if (seen === 'focused') return this.close(row, 'skipped', row.doneDevices)
       const delayedUntil = row.createdAtMs + settings.delayMs
       if (seen === 'connected' && Date.now() < delayedUntil) {

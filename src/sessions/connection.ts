@@ -42,11 +42,11 @@ export class Connection {
   alive = true
   closed = false
   failedLogins = 0
-  /** The room this device shows in the foreground (room_focus), if any: its members get no push for it. */
-  focusRoomId: string | null = null
   /** How many frames it may still send (rate limit). */
   readonly budget: FrameBudget
   authTimer: NodeJS.Timeout | undefined
+  /** The room its client shows in the foreground (`room_focus`), for the presence source. */
+  focusRoomId: string | null = null
   /** When the session expires, as the registry's expiry timers have it (they set and clear it). */
   expiryAt: number | undefined
   /** Resolves when the next pipelined task may start. */
