@@ -41,7 +41,7 @@ test('two workers on one outbox send every row exactly once', async (t) => {
     // Both nodes look at once: the rows are fought over.
     second.push.messageStored()
   }
-  const requests = await service.received(RECIPIENTS * MESSAGES)
+  const requests = await service.received(RECIPIENTS * MESSAGES, 60_000)
   for (const messageId of messageIds) {
     const rows = await settled(first, messageId)
     assert.equal(rows.length, RECIPIENTS)
