@@ -5,6 +5,7 @@ import { loadConfig } from '../../plugins/config.js'
 import { pruneOutbox } from '../../src/push/outbox.js'
 import { cutUtf8 } from '../../src/push/render.js'
 import { build, TEST_CONFIG, tokenFor, useDatabase } from '../helpers.js'
+import { buildLogged } from '../security/log-capture.js'
 import { pushConfig, registrationCount } from './helpers.js'
 import { BrowserSubscription, vapidKeys } from './push-service.js'
 
@@ -64,8 +65,9 @@ test('GET /push/vapid-public-key and POST /push/subscriptions with a bearer toke
   assert.equal(banned.json().reason, 'Account is not active')
 })
 
-test('without a provider push is off: no key, and push_register is refused', async (t) => {
-  const app = await build(t, shared.database)
+test('without a provider push is off, the server says so once, and serves no key', async (t) => {
+  const { app, lines } = await buildLogged(t, shared.database)
+  assert.equal(lines().filter((line) => /push notifications are off/.test(String(line.msg))).length, 1)
   assert.equal(app.push.providers.size, 0)
   assert.equal(app.push.worker, undefined)
   const key = await app.inject({ method: 'GET', url: '/push/vapid-public-key' })
