@@ -1,4 +1,4 @@
-import type { Config } from '../../plugins/config.js'
+import type { Config } from '../config.js'
 import { fcmSender } from './fcm.js'
 import type { PushProvider, PushSender } from './types.js'
 import { webPushSender } from './webpush.js'

@@ -1,7 +1,7 @@
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'drizzle-orm'
-import type { ConfigInput } from '../../plugins/config.js'
+import type { ConfigInput } from '../../src/config.js'
 import type { Database } from '../../src/db/client.js'
 import { build, listen, loggedInReal, type TestClient } from '../helpers.js'
 import { BrowserSubscription, FakePushService, vapidKeys } from './push-service.js'

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'drizzle-orm'
-import { loadConfig } from '../../plugins/config.js'
+import { loadConfig } from '../../src/config.js'
 import { pruneOutbox } from '../../src/push/outbox.js'
 import { cutUtf8 } from '../../src/push/render.js'
 import { build, TEST_CONFIG, tokenFor, useDatabase } from '../helpers.js'

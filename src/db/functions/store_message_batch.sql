@@ -1,4 +1,30 @@
--- store_message_batch of 0002, which now also writes the push outbox (the `queued` step).
+-- The message store's one statement (src/chat/message-store.ts) and its helper. This file is their only
+-- source: start-up applies it after the migrations whenever the installed copy differs (src/db/functions.ts),
+-- so a change to them is an edit of this file. Changing a function's arguments or result columns needs a
+-- DROP FUNCTION IF EXISTS of the old signature at the top of this file (CREATE OR REPLACE cannot change them).
+
+-- The elements of a message batch, in order. Declared STRICT so that it is not inlined: the planner then
+-- takes its ROWS estimate (a batch is small next to any table) and looks rows up by index, where
+-- jsonb_to_recordset's own estimate of 100 rows would have it scan whole tables.
+CREATE OR REPLACE FUNCTION message_batch_elements(batch jsonb)
+RETURNS TABLE (
+  ord integer,
+  room_id bigint,
+  sender_id bigint,
+  content text,
+  message_type message_type,
+  media text,
+  client_id text,
+  reply_to bigint
+)
+LANGUAGE sql IMMUTABLE STRICT ROWS 10 AS $$
+  SELECT x.ord::integer, x.room_id::bigint, x.sender_id::bigint, x.content, x.message_type::message_type, x.media,
+    x.client_id, x.reply_to::bigint
+  FROM ROWS FROM (jsonb_to_recordset(batch) AS (
+    "roomId" text, "senderId" text, content text, "messageType" text, media text, "clientMessageId" text, "replyToMessageId" text
+  )) WITH ORDINALITY AS x(room_id, sender_id, content, message_type, media, client_id, reply_to, ord)
+$$;
+
 -- Stores a batch of chat messages in one statement (one round trip, one transaction): see
 -- src/chat/message-store.ts. `batch` is a JSON array of {roomId, senderId, content, messageType, media,
 -- clientMessageId, replyToMessageId}; one row comes back per element, in order, with its outcome:
