@@ -35,6 +35,7 @@ export default fp(async (app) => {
       maxAttempts: config.PUSH_MAX_ATTEMPTS,
       retryBaseMs: config.PUSH_RETRY_BASE_MS,
       leaseMs: config.PUSH_LEASE_MS,
+      sendTimeoutMs: config.PUSH_SEND_TIMEOUT_MS,
       pollMs: config.PUSH_POLL_MS,
       breakerThreshold: config.PUSH_BREAKER_THRESHOLD,
       breakerCooldownMs: config.PUSH_BREAKER_COOLDOWN_MS

@@ -128,6 +128,16 @@ export async function finish (db: Db, id: string, token: string, state: FinalSta
   return rows.length > 0
 }
 
+/**
+ * Moves the lease of a held row forward before a send: false when it is no longer this worker's (its
+ * lease ran out and another worker took it), and then the worker must not send.
+ */
+export async function renewLease (db: Db, id: string, token: string, leaseMs: number): Promise<boolean> {
+  const rows = await run(db, sql`UPDATE push_outbox SET due_at = now() + ${leaseMs}::float8 * interval '1 millisecond'
+    WHERE id = ${id}::bigint AND claim_token = ${token} AND state = 'pending' RETURNING id`)
+  return rows.length > 0
+}
+
 /** Gives a held row back, to be taken again at `dueAtMs` (a delay, a backoff or an open breaker). */
 export async function reschedule (db: Db, id: string, token: string, dueAtMs: number, doneDevices: string[], failedAttempt: boolean): Promise<void> {
   await run(db, sql`UPDATE push_outbox SET due_at = to_timestamp(${dueAtMs / 1000}::float8), claim_token = NULL,

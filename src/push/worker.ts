@@ -5,7 +5,7 @@ import { forgetDeadRegistration } from '../chat/push-registrations.js'
 import type { PresenceSource } from '../presence/types.js'
 import { attentionOf } from './attention.js'
 import { backoffMs, CircuitBreaker } from './breaker.js'
-import { claimDue, finish, pruneOutbox, reschedule, targetsOf, unreadTotals, type ClaimedPush } from './outbox.js'
+import { claimDue, finish, pruneOutbox, renewLease, reschedule, targetsOf, unreadTotals, type ClaimedPush } from './outbox.js'
 import { clearNotification, messageNotification } from './render.js'
 import type { PushSenders } from './senders.js'
 import type { PushProvider, PushTarget } from './types.js'
@@ -16,6 +16,8 @@ export interface PushWorkerSettings {
   maxAttempts: number
   retryBaseMs: number
   leaseMs: number
+  /** The senders' own limit per request; shorter than the lease. */
+  sendTimeoutMs: number
   pollMs: number
   breakerThreshold: number
   breakerCooldownMs: number
@@ -27,8 +29,11 @@ const CLAIM_BATCH = 20
 export const FINISHED_RETENTION_MS = 24 * 3600_000
 const PRUNE_EVERY_MS = 60_000
 
-/** What became of one row's devices in one pass. */
-interface Pass { done: string[], retryAt: number | undefined, failedAttempt: boolean, sent: number }
+/** What became of one row's devices in one pass; `lost` when its lease went to another worker. */
+interface Pass { done: string[], retryAt: number | undefined, failedAttempt: boolean, sent: number, lost: boolean }
+
+/** A claimed row and when its lease was last set (taken before the statement, so never later than the database's). */
+interface Held { row: ClaimedPush, leasedAt: number }
 
 /**
  * Sends what the outbox holds. Each pass claims due rows, checks them again against the database and
@@ -96,13 +101,14 @@ export class PushWorker {
 
   /** One claim and its sends; how many rows it took. */
   async pass (): Promise<number> {
+    const leasedAt = Date.now()
     const rows = await claimDue(this.db, CLAIM_BATCH, this.settings.leaseMs, this.token)
     if (rows.length === 0) return 0
     const userIds = [...new Set(rows.map((row) => row.userId))]
     const [targets, badges] = await Promise.all([targetsOf(this.db, userIds), unreadTotals(this.db, userIds)])
     await Promise.all(rows.map(async (row) => {
       try {
-        await this.handle(row, targets.get(row.userId) ?? [], badges.get(row.userId) ?? 0)
+        await this.handle({ row, leasedAt }, targets.get(row.userId) ?? [], badges.get(row.userId) ?? 0)
       } catch (error) {
         // The lease runs out and another pass takes the row again.
         this.log.warn({ err: error, pushId: row.id }, 'push failed unexpectedly')
@@ -111,8 +117,9 @@ export class PushWorker {
     return rows.length
   }
 
-  private async handle (row: ClaimedPush, allTargets: PushTarget[], badge: number): Promise<void> {
+  private async handle (held: Held, allTargets: PushTarget[], badge: number): Promise<void> {
     const { settings } = this
+    const { row } = held
     if (row.kind === 'message') {
       const stale = Date.now() - row.createdAtMs > settings.ttlSeconds * 1000
       if (stale) return this.close(row, 'expired', row.doneDevices)
@@ -126,7 +133,8 @@ export class PushWorker {
       }
     }
     const targets = allTargets.filter((target) => !row.doneDevices.includes(target.deviceUuid) && target.deviceUuid !== row.exceptDevice)
-    const pass = await this.sendAll(row, targets, badge)
+    const pass = await this.sendAll(held, targets, badge)
+    if (pass.lost) return
     if (pass.retryAt === undefined) return this.close(row, pass.sent > 0 || row.doneDevices.length > 0 ? 'sent' : 'skipped', pass.done)
     if (pass.failedAttempt && row.attempts + 1 >= settings.maxAttempts) {
       this.log.warn({ pushId: row.id, userId: row.userId, attempts: row.attempts + 1 }, 'push given up')
@@ -141,13 +149,35 @@ export class PushWorker {
     }
   }
 
-  private async sendAll (row: ClaimedPush, targets: PushTarget[], badge: number): Promise<Pass> {
-    const pass: Pass = { done: [...row.doneDevices], retryAt: undefined, failedAttempt: false, sent: 0 }
+  /**
+   * A send starts only with most of a lease left, so it ends (or times out) while the row is still this
+   * worker's: rows of a claim that waited their turn renew their lease first, or are left to the worker
+   * that took them over.
+   */
+  private async stillHeld (held: Held): Promise<boolean> {
+    const { leaseMs, sendTimeoutMs } = this.settings
+    // Renewed once less than the send timeout plus half the slack is left: a send then always ends with
+    // time to spare for marking the row.
+    if (Date.now() - held.leasedAt < (leaseMs - sendTimeoutMs) / 2) return true
+    const leasedAt = Date.now()
+    if (!await renewLease(this.db, held.row.id, this.token, leaseMs)) return false
+    held.leasedAt = leasedAt
+    return true
+  }
+
+  private async sendAll (held: Held, targets: PushTarget[], badge: number): Promise<Pass> {
+    const { row } = held
+    const pass: Pass = { done: [...row.doneDevices], retryAt: undefined, failedAttempt: false, sent: 0, lost: false }
     const later = (at: number) => { pass.retryAt = Math.min(pass.retryAt ?? at, at) }
     for (const target of targets) {
       const sender = this.senders[target.provider]
       if (sender === undefined) { pass.done.push(target.deviceUuid); continue }
       const breaker = this.breakerOf(target.provider)
+      if (!await this.stillHeld(held)) {
+        this.log.warn({ pushId: row.id }, 'push lease lost before sending: left to the worker holding it')
+        pass.lost = true
+        return pass
+      }
       if (!breaker.allow()) { later(breaker.reopensAt); continue }
       const notification = row.kind === 'clear'
         ? clearNotification(row.roomId, row.messageId, badge, this.settings.ttlSeconds)
