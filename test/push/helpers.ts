@@ -76,8 +76,8 @@ export async function outboxOf (app: FastifyInstance, messageId: string): Promis
 }
 
 /** Waits until every outbox row of the message is finished, and returns them. */
-export async function settled (app: FastifyInstance, messageId: string) {
-  await until(async () => (await outboxOf(app, messageId)).every((row) => row.state !== 'pending'))
+export async function settled (app: FastifyInstance, messageId: string, timeoutMs = 20_000) {
+  await until(async () => (await outboxOf(app, messageId)).every((row) => row.state !== 'pending'), timeoutMs)
   return outboxOf(app, messageId)
 }
 
