@@ -82,7 +82,7 @@ export async function forgetDeadRegistration (db: Db, userId: string, deviceUuid
 /** What a client sent to register a device (push_register, POST /push/subscriptions), already shape-checked. */
 export interface RegistrationRequest {
   provider: 'webpush' | 'fcm'
-  subscription?: { endpoint: string, keys: { p256dh: string, auth: string } }
+  subscription?: { endpoint?: string, keys?: { p256dh?: string, auth?: string } }
   token?: string
   locale?: string
 }
@@ -96,18 +96,27 @@ export function readRegistration (request: RegistrationRequest, device: { userId
   if (!options.providers.has(request.provider)) fail('INVALID_FORMAT', [{ path: '/provider', message: `push through ${request.provider} is not configured on this server` }])
   const base = { ...device, locale: request.locale ?? null }
   if (request.provider === 'fcm') {
-    if (request.token === undefined) return fail('MISSING_FIELDS', [{ path: '/token', message: 'Expected required property' }])
+    if (request.token === undefined) return fail('MISSING_FIELDS', [{ path: '/token', message: 'is required' }])
     return { ...base, provider: 'fcm', address: request.token, p256dh: null, auth: null }
   }
   const subscription = request.subscription
-  if (subscription === undefined) return fail('MISSING_FIELDS', [{ path: '/subscription', message: 'Expected required property' }])
+  if (subscription === undefined) return fail('MISSING_FIELDS', [{ path: '/subscription', message: 'is required' }])
+  const { endpoint, keys } = subscription
+  const absent = [
+    ...(endpoint === undefined ? ['/subscription/endpoint'] : []),
+    ...(keys?.p256dh === undefined ? ['/subscription/keys/p256dh'] : []),
+    ...(keys?.auth === undefined ? ['/subscription/keys/auth'] : [])
+  ]
+  if (absent.length > 0 || endpoint === undefined || keys?.p256dh === undefined || keys.auth === undefined) {
+    return fail('MISSING_FIELDS', absent.map((path) => ({ path, message: 'is required' })))
+  }
   const problems: FieldError[] = []
-  const endpoint = endpointProblem(subscription.endpoint, options.production)
-  if (endpoint !== undefined) problems.push({ path: '/subscription/endpoint', message: endpoint })
-  const p256dh = keyProblem(subscription.keys.p256dh, 65)
+  const endpointWrong = endpointProblem(endpoint, options.production)
+  if (endpointWrong !== undefined) problems.push({ path: '/subscription/endpoint', message: endpointWrong })
+  const p256dh = keyProblem(keys.p256dh, 65)
   if (p256dh !== undefined) problems.push({ path: '/subscription/keys/p256dh', message: p256dh })
-  const auth = keyProblem(subscription.keys.auth, 16)
+  const auth = keyProblem(keys.auth, 16)
   if (auth !== undefined) problems.push({ path: '/subscription/keys/auth', message: auth })
   if (problems.length > 0) fail('INVALID_FORMAT', problems)
-  return { ...base, provider: 'webpush', address: subscription.endpoint, p256dh: subscription.keys.p256dh, auth: subscription.keys.auth }
+  return { ...base, provider: 'webpush', address: endpoint, p256dh: keys.p256dh, auth: keys.auth }
 }

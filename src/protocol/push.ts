@@ -1,12 +1,16 @@
 import { Type } from '@sinclair/typebox'
 
-/** A browser PushSubscription, as PushSubscription.toJSON() gives it (extra fields are ignored). */
+/**
+ * A browser PushSubscription, as PushSubscription.toJSON() gives it (extra fields are ignored). `endpoint`
+ * and both keys are required; their absence is answered by the registration check ("Missing required
+ * fields" naming the nested field), so the schema marks them optional.
+ */
 export const WebPushSubscription = Type.Object({
-  endpoint: Type.String({ minLength: 1, maxLength: 2048 }),
-  keys: Type.Object({
-    p256dh: Type.String({ minLength: 1, maxLength: 256 }),
-    auth: Type.String({ minLength: 1, maxLength: 64 })
-  })
+  endpoint: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+  keys: Type.Optional(Type.Object({
+    p256dh: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    auth: Type.Optional(Type.String({ minLength: 1, maxLength: 64 }))
+  }))
 })
 
 /**

@@ -52,6 +52,10 @@ test('GET /push/vapid-public-key and POST /push/subscriptions with a bearer toke
   assert.equal(missing.statusCode, 400)
   assert.equal(missing.json().reason, 'Missing required fields')
 
+  const empty = await post({ ...body, subscription: {} }, token)
+  assert.equal(empty.json().reason, 'Missing required fields')
+  assert.deepEqual(empty.json().errors.map((error: { path: string }) => error.path), ['/subscription/endpoint', '/subscription/keys/p256dh', '/subscription/keys/auth'])
+
   const badKey = await post({ ...body, subscription: { endpoint: 'https://push.example/abc', keys: { p256dh: 'AAAA', auth: browser.toJSON().keys.auth } } }, token)
   assert.equal(badKey.json().errors[0].path, '/subscription/keys/p256dh')
 
