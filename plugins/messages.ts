@@ -16,13 +16,9 @@ export default fp(async (app) => {
       app.log.info({ messageId: row.id, roomId: row.roomId, senderId: row.senderId, type: row.messageType, size: row.content?.length ?? 0 }, 'message stored')
       const body = messageEventBody(row, input.sender, stored.room)
       const frame = JSON.stringify({ command: 'user_message', ...body })
-      void app.broker.publish({
-        type: 'deliver',
-        userIds: stored.recipients,
-        frame,
-        ...(input.origin !== undefined && { exceptConnection: input.origin }),
-        roomId: row.roomId,
-        seq: row.seq
+      void app.publisher.toRoom(row.roomId, stored.recipients, frame, {
+        seq: row.seq,
+        ...(input.origin !== undefined && { origin: { connectionId: input.origin } })
       })
       input.acknowledge?.(body)
     },
@@ -31,4 +27,4 @@ export default fp(async (app) => {
   app.decorate('messageStore', store)
   // In-flight stores finish before the database closes (this hook runs before the db plugin's).
   app.addHook('onClose', async () => { await store.drain() })
-}, { name: 'messages', dependencies: ['db', 'broker'] })
+}, { name: 'messages', dependencies: ['db', 'engines', 'delivery'] })

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import { presenceAudiences, recordLastSeen, type PresenceSource } from '../src/chat/presence.js'
+import { presenceAudiences, recordLastSeen } from '../src/chat/presence.js'
+import type { PresenceSource } from '../src/presence/types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,11 +23,8 @@ type Change = { userId: string, online: true } | { userId: string, online: false
 const MAX_BATCH = 500
 
 export default fp(async (app) => {
-  const { sessions, broker, db } = app
-  // One node: online means a session in this node's registry.
-  const source: PresenceSource = {
-    online: async (userIds) => new Set(userIds.filter((userId) => sessions.isOnline(userId)))
-  }
+  const { sessions, publisher, db } = app
+  const source = app.presenceSource
   // Presence work runs in order, one batch at a time: a quick reconnect never overtakes the offline event
   // before it, and presence, a side matter, holds at most one database connection at a time. Changes
   // that come in while a batch runs make the next one, so a mass reconnect costs a few statements per
@@ -48,7 +46,7 @@ export default fp(async (app) => {
       if (peers === undefined) continue
       const lastSeenAt = change.online ? null : change.at.toISOString()
       const frame = JSON.stringify({ command: 'presence', userId: change.userId, online: change.online, lastSeenAt })
-      await broker.publish({ type: 'deliver', userIds: peers, frame })
+      await publisher.toUsers(peers, frame)
     }
   }
 
@@ -79,4 +77,4 @@ export default fp(async (app) => {
 
   // Pending last-seen writes finish before the database closes.
   app.addHook('onClose', async () => { while (running) await done })
-}, { name: 'presence', dependencies: ['db', 'broker', 'sessions'] })
+}, { name: 'presence', dependencies: ['db', 'engines', 'sessions'] })

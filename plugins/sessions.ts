@@ -15,7 +15,7 @@ declare module 'fastify' {
 const SESSION_REPLACED = JSON.stringify({ command: 'session_replaced' })
 
 export default fp(async (app) => {
-  const { config, broker } = app
+  const { config } = app
   const sessions = new SessionRegistry((conn) => { expireSession(app, conn) })
   app.decorate('sessions', sessions)
 
@@ -25,15 +25,6 @@ export default fp(async (app) => {
     conn.close(CloseCodes.SESSION_REPLACED, 'Session replaced')
   }
   app.decorate('endReplacedSession', endReplacedSession)
-
-  broker.subscribe((event) => {
-    if (event.type === 'deliver') {
-      sessions.deliver(event.userIds, event.frame, event.exceptConnection)
-    } else {
-      const holder = sessions.device(event.userId, event.uuid)
-      if (holder !== undefined && holder.id !== event.connectionId) endReplacedSession(holder)
-    }
-  })
 
   // A socket that did not answer the previous ping is gone (half-open TCP, a phone that lost signal).
   const heartbeat = setInterval(() => {
@@ -64,4 +55,4 @@ export default fp(async (app) => {
     clearInterval(heartbeat)
     clearInterval(stats)
   })
-}, { name: 'sessions', dependencies: ['config', 'broker'] })
+}, { name: 'sessions', dependencies: ['config'] })

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { commands } from '../src/commands/index.js'
 import { commandOf, createDispatcher, readFrame } from '../src/protocol/dispatch.js'
@@ -13,8 +12,8 @@ export const MAX_FAILED_LOGINS = 5
 export default async function wsRoute (app: FastifyInstance) {
   const { config, sessions } = app
   const dispatch = createDispatcher(app, commands)
-  // Connection ids are unique across nodes: a node prefix and a counter.
-  const node = randomBytes(4).toString('hex')
+  // Connection ids are unique across nodes: the node's id and a counter.
+  const node = app.broker.nodeId
   let counter = 0
 
   // Origin and per-address checks run before the upgrade: a refused client gets a plain HTTP answer.
@@ -75,7 +74,10 @@ export default async function wsRoute (app: FastifyInstance) {
     socket.on('close', (code) => {
       conn.closed = true
       conn.clearTimers()
-      if (sessions.remove(conn)) app.presence.wentOffline(conn.session!.userId)
+      const session = conn.session
+      const held = session !== undefined && sessions.device(session.userId, session.uuid) === conn
+      if (sessions.remove(conn)) app.presence.wentOffline(session!.userId)
+      if (held) app.presenceSource.deviceDisconnected(session)
       log.info({ connectionId, code, userId: conn.session?.userId, durationMs: Date.now() - conn.openedAt }, 'connection closed')
     })
   })

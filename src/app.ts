@@ -3,13 +3,15 @@ import websocket from '@fastify/websocket'
 import configPlugin, { loadConfig, type ConfigInput } from '../plugins/config.js'
 import dbPlugin from '../plugins/db.js'
 import authPlugin from '../plugins/auth.js'
-import brokerPlugin from '../plugins/broker.js'
+import enginesPlugin from '../plugins/engines.js'
+import deliveryPlugin from '../plugins/delivery.js'
 import sessionsPlugin from '../plugins/sessions.js'
 import messagesPlugin from '../plugins/messages.js'
 import presencePlugin from '../plugins/presence.js'
 import wsRoute from '../routes/ws.js'
 import healthRoutes from '../routes/health.js'
 import type { Database } from './db/client.js'
+import type { MemoryBus } from './broker/memory-bus.js'
 import { loggerOptions } from './logger.js'
 import { CloseCodes } from './protocol/close-codes.js'
 
@@ -19,6 +21,8 @@ export interface BuildOptions {
   /** An open database owned by the caller; otherwise the app opens (and closes) its own. */
   database?: Database
   logger?: FastifyServerOptions['logger']
+  /** Several instances in one process sharing this bus act as several nodes (tests). */
+  bus?: MemoryBus
 }
 
 /** How long shutdown waits for commands in progress before closing the sockets anyway. */
@@ -57,9 +61,11 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
     },
     preClose: async () => { await closeSockets(app) }
   })
-  // Then the chat machinery: fan-out between nodes, the session registry, message storage, presence.
-  await app.register(brokerPlugin)
+  // Then the chat machinery: the session registry, the engines (broker and presence source) and the
+  // node's delivery from the broker to the registry, message storage, presence announcements.
   await app.register(sessionsPlugin)
+  await app.register(enginesPlugin, { ...(options.bus !== undefined && { bus: options.bus }) })
+  await app.register(deliveryPlugin)
   await app.register(messagesPlugin)
   await app.register(presencePlugin)
   // Then the routes.

@@ -3,11 +3,8 @@ import { alias } from 'drizzle-orm/pg-core'
 import type { Db } from '../db/client.js'
 import { members, users } from '../db/schema.js'
 
-/**
- * Who is online. One node answers from its own session registry; several nodes will answer from a shared
- * store (Redis) behind the same interface.
- */
-export interface PresenceSource {
+/** Who is online anywhere: the part of the presence source (src/presence) the domain asks. */
+export interface OnlineUsers {
   /** The subset of `userIds` that has at least one logged-in device. */
   online: (userIds: string[]) => Promise<Set<string>>
 }
@@ -67,7 +64,7 @@ export async function presenceAudiences (db: Db, userIds: string[], maxRoomMembe
 }
 
 /** The presence of each of `userIds` (which must name users), in the order given. */
-export async function presenceOf (db: Db, source: PresenceSource, userIds: string[]): Promise<Presence[]> {
+export async function presenceOf (db: Db, source: OnlineUsers, userIds: string[]): Promise<Presence[]> {
   if (userIds.length === 0) return []
   const [online, rows] = await Promise.all([
     source.online(userIds),

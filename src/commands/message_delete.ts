@@ -17,7 +17,7 @@ export default defineCommand({
     const body = { roomId: row.roomId, messageId: row.id, deletedAt: isoTime(row.deletedAt!), syncToken: row.changeSeq }
     if (deleted.changed) {
       app.log.info({ messageId: row.id, roomId: row.roomId, deletedBy: userId }, 'message deleted')
-      await publishRoomEvent(app.broker, row.roomId, deleted.recipients, { command: 'message_deleted', ...body }, conn.id)
+      await publishRoomEvent(app.publisher, row.roomId, deleted.recipients, { command: 'message_deleted', ...body }, conn.id)
     }
     return body
   }

@@ -29,7 +29,7 @@ export default defineCommand({
     // Only the sender edits, so the sender's profile is this session's.
     const body = { message: toWireMessage(edited.row, session.profile), syncToken: edited.row.changeSeq }
     app.log.info({ messageId: edited.row.id, roomId: edited.row.roomId, senderId: session.userId }, 'message edited')
-    await publishRoomEvent(app.broker, edited.row.roomId, edited.recipients, { command: 'message_updated', ...body }, conn.id)
+    await publishRoomEvent(app.publisher, edited.row.roomId, edited.recipients, { command: 'message_updated', ...body }, conn.id)
     return body
   }
 })

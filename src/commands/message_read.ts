@@ -18,7 +18,7 @@ export default defineCommand({
     const moved = await markRead(app.db, roomId, userId, messageId)
     if (moved !== undefined) {
       // Every member's devices, the reader's other devices included (they clear their unread badge).
-      await publishRoomEvent(app.broker, roomId, moved.recipients, { command: 'message_read', roomId, userId, messageId, readAt: isoTime(moved.readAt) }, conn.id)
+      await publishRoomEvent(app.publisher, roomId, moved.recipients, { command: 'message_read', roomId, userId, messageId, readAt: isoTime(moved.readAt) }, conn.id)
     }
     return {}
   }

@@ -12,7 +12,7 @@ export default defineCommand({
     const callerId = conn.session!.userId
     const userId = idString(input.userId)
     const change = await addMember(app.db, idString(input.roomId), callerId, userId)
-    if (change.changed) await publishMemberAdded(app.broker, change.room, userId, callerId, conn.id)
+    if (change.changed) await publishMemberAdded(app.publisher, change.room, userId, callerId, conn.id)
     return { room: change.room }
   }
 })

@@ -26,8 +26,8 @@ export default defineCommand({
     if (input.listingId !== undefined) {
       const opened = await openListingRoom(app.db, idString(input.listingId), callerId)
       // An existing room is only answered, not announced again, unless its buyer came back to it.
-      if (opened.created) await publishRoomCreated(app.broker, opened.room, conn.id)
-      if (opened.rejoined) await publishMemberAdded(app.broker, opened.room, callerId, callerId, conn.id)
+      if (opened.created) await publishRoomCreated(app.publisher, opened.room, conn.id)
+      if (opened.rejoined) await publishMemberAdded(app.publisher, opened.room, callerId, callerId, conn.id)
       return { room: opened.room }
     }
     if (input.memberIds === undefined) {
@@ -41,7 +41,7 @@ export default defineCommand({
     await requireUsers(app.db, ids, (index) => `/memberIds/${index}`)
     const others = [...new Set(ids)].filter((id) => id !== callerId)
     const room = await createGroupRoom(app.db, callerId, others, title)
-    await publishRoomCreated(app.broker, room, conn.id)
+    await publishRoomCreated(app.publisher, room, conn.id)
     return { room }
   }
 })

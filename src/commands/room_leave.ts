@@ -12,7 +12,7 @@ export default defineCommand({
     const userId = conn.session!.userId
     const roomId = idString(input.roomId)
     const change = await removeMember(app.db, roomId, userId, userId)
-    if (change.changed) await publishMemberRemoved(app.broker, { roomId, userId, removedBy: userId, memberIds: change.memberIds }, conn.id)
+    if (change.changed) await publishMemberRemoved(app.publisher, { roomId, userId, removedBy: userId, memberIds: change.memberIds }, conn.id)
     return { roomId }
   }
 })

@@ -13,7 +13,7 @@ export default defineCommand({
     const roomId = idString(input.roomId)
     const userId = idString(input.userId)
     const change = await removeMember(app.db, roomId, removedBy, userId)
-    if (change.changed) await publishMemberRemoved(app.broker, { roomId, userId, removedBy, memberIds: change.memberIds }, conn.id)
+    if (change.changed) await publishMemberRemoved(app.publisher, { roomId, userId, removedBy, memberIds: change.memberIds }, conn.id)
     return { roomId, userId }
   }
 })

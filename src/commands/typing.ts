@@ -35,7 +35,7 @@ export default defineCommand({
     if (!memberIds.includes(userId)) fail('NOT_A_MEMBER')
     if (!throttleOf(app).admit(userId, roomId, input.isTyping)) return undefined
     const others = memberIds.filter((memberId) => memberId !== userId)
-    await publishRoomEvent(app.broker, roomId, others, { command: 'typing', roomId, userId, isTyping: input.isTyping })
+    await publishRoomEvent(app.publisher, roomId, others, { command: 'typing', roomId, userId, isTyping: input.isTyping })
     return undefined
   }
 })

@@ -45,6 +45,8 @@ export class Connection {
   /** How many frames it may still send (rate limit). */
   readonly budget: FrameBudget
   authTimer: NodeJS.Timeout | undefined
+  /** The room its client shows in the foreground (`room_focus`), for the presence source. */
+  focusRoomId: string | null = null
   /** When the session expires, as the registry's expiry timers have it (they set and clear it). */
   expiryAt: number | undefined
   /** Resolves when the next pipelined task may start. */

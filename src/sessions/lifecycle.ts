@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { CloseCodes } from '../protocol/close-codes.js'
 import { fail } from '../protocol/errors.js'
+import { userChannel } from '../broker/types.js'
 import type { Connection, SessionInfo } from './connection.js'
 
 const SESSION_EXPIRED = JSON.stringify({ command: 'session_expired' })
@@ -21,7 +22,11 @@ export async function startSession (app: FastifyInstance, conn: Connection, info
     }
   }
   const wasOnline = app.sessions.isOnline(info.userId)
-  if (previous !== undefined && previous.uuid !== info.uuid) app.sessions.remove(conn, { keepConnection: true })
+  if (previous !== undefined && previous.uuid !== info.uuid) {
+    const held = app.sessions.device(previous.userId, previous.uuid) === conn
+    app.sessions.remove(conn, { keepConnection: true })
+    if (held) app.presenceSource.deviceDisconnected(previous)
+  }
   conn.session = info
   clearTimeout(conn.authTimer)
   conn.authTimer = undefined
@@ -32,10 +37,11 @@ export async function startSession (app: FastifyInstance, conn: Connection, info
   }
   const replaced = app.sessions.register(conn, info.userId, info.uuid)
   if (replaced !== undefined) app.endReplacedSession(replaced)
+  app.presenceSource.deviceConnected({ userId: info.userId, uuid: info.uuid })
   app.log.info({ userId: info.userId, uuid: info.uuid, connectionId: conn.id }, 'login succeeded')
   if (!wasOnline) app.presence.cameOnline(info.userId)
   // Other nodes close their connection of this device, if they hold one.
-  await app.broker.publish({ type: 'takeover', userId: info.userId, uuid: info.uuid, connectionId: conn.id })
+  await app.publisher.publish(userChannel(info.userId), { type: 'takeover', userId: info.userId, uuid: info.uuid, connectionId: conn.id })
 }
 
 /** Closes the connection with 4003 when its token expires, unless a refresh moves the expiry first. */

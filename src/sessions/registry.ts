@@ -9,11 +9,24 @@ type Devices = Connection | Map<string, Connection>
 
 const uuidOf = (conn: Connection) => conn.session!.uuid
 
-/** Sends `frame` to `conn` unless it is the one left out; how many frames went (0 or 1). */
-function sendUnless (conn: Connection, frame: string, exceptConnection: string | undefined): number {
-  if (conn.id === exceptConnection) return 0
+/**
+ * Sends `frame` to `conn`, or to the connection `origin` names its own `ack` (nothing without one); how
+ * many frames went (0 or 1).
+ */
+function sendTo (conn: Connection, frame: string, origin: DeliveryOrigin | undefined): number {
+  if (origin !== undefined && conn.id === origin.connectionId) {
+    if (origin.ack === undefined) return 0
+    conn.send(origin.ack)
+    return 1
+  }
   conn.send(frame)
   return 1
+}
+
+/** The connection whose command caused a frame: it gets `ack` in its place, or nothing. */
+export interface DeliveryOrigin {
+  connectionId: string
+  ack?: string | undefined
 }
 
 /**
@@ -116,16 +129,16 @@ export class SessionRegistry {
     return this.byUser.has(userId)
   }
 
-  /** Sends one serialized frame to every device of the given users on this node, except `exceptConnection`. */
-  deliver (userIds: Iterable<string>, frame: string, exceptConnection?: string): number {
+  /** Sends one serialized frame to every device of the given users on this node (see `sendTo` for `origin`). */
+  deliver (userIds: Iterable<string>, frame: string, origin?: DeliveryOrigin): number {
     let sent = 0
     for (const userId of userIds) {
       const devices = this.byUser.get(userId)
       if (devices === undefined) continue
       if (devices instanceof Map) {
-        for (const conn of devices.values()) sent += sendUnless(conn, frame, exceptConnection)
+        for (const conn of devices.values()) sent += sendTo(conn, frame, origin)
       } else {
-        sent += sendUnless(devices, frame, exceptConnection)
+        sent += sendTo(devices, frame, origin)
       }
     }
     this.framesOut += sent

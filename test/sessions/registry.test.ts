@@ -27,7 +27,7 @@ test('one device, a second, a replacement and back to one: lookups, delivery and
   assert.equal(sessions.sessionCount, 2)
   assert.equal(sessions.userCount, 1)
 
-  assert.equal(sessions.deliver(['4', '14'], 'a', 'c2'), 1)
+  assert.equal(sessions.deliver(['4', '14'], 'a', { connectionId: 'c2' }), 1)
   assert.equal(sessions.deliver(['4'], 'b'), 2)
   assert.deepEqual(phone.sent, ['a', 'b'])
   assert.deepEqual(tablet.sent, ['b'])

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Broker } from './broker/types.js'
+import { LocalBroker } from './broker/local.js'
+import type { MemoryBus } from './broker/memory-bus.js'
+import type { PresenceSource } from './presence/types.js'
+import { LocalPresence } from './presence/local.js'
+import { MemoryPresence } from './presence/memory.js'
+import type { SessionRegistry } from './sessions/registry.js'
+
+/** The engines a node runs on: how events reach the other nodes, and who is online anywhere. */
+export interface Engines {
+  broker: Broker
+  presence: PresenceSource
+}
+
+export interface EngineOptions {
+  sessions: SessionRegistry
+  log: FastifyBaseLogger
+  /** Several app instances of one process sharing this bus (tests): the memory engines. */
+  bus?: MemoryBus
+}
+
+/**
+ * The one place that chooses the engines (as Centrifugo's engine selection): a memory bus when one is
+ * given, otherwise the local engines of a node that runs alone. REDIS_URL is accepted and not used yet.
+ * Nothing else knows which engine runs.
+ */
+export function chooseEngines (_config: { REDIS_URL?: string | undefined }, options: EngineOptions): Engines {
+  // Connection ids start with the node id: unique across the nodes of one broker.
+  const nodeId = randomBytes(4).toString('hex')
+  const { sessions, log, bus } = options
+  if (bus !== undefined) {
+    return { broker: bus.node({ nodeId, log }), presence: new MemoryPresence({ bus, nodeId }) }
+  }
+  return { broker: new LocalBroker({ nodeId, log }), presence: new LocalPresence({ sessions, nodeId }) }
+}

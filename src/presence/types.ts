@@ -1,0 +1,31 @@
+/**
+ * The presence source: which users are online anywhere, and what this node says about its own devices.
+ * One node answers from its session registry (local.ts); several nodes share one store (Redis, with a
+ * lease per node that expires when the node dies). Chosen with the broker in src/engines.ts.
+ */
+
+/** One logged-in device, as the source knows it. */
+export interface DevicePresence {
+  userId: string
+  uuid: string
+  /** The node holding its socket. */
+  nodeId: string
+  /** The room the client says is in the foreground (`room_focus`), or null. */
+  focusRoomId: string | null
+}
+
+export interface PresenceSource {
+  /** The subset of `userIds` that has at least one logged-in device on any node. */
+  online: (userIds: string[]) => Promise<Set<string>>
+  /** The logged-in devices of `userId` on every node. */
+  devices: (userId: string) => Promise<DevicePresence[]>
+  /** A device logged in on this node (after the registry took it). */
+  deviceConnected: (device: { userId: string, uuid: string }) => void
+  /** A device of this node went away (after the registry forgot it). */
+  deviceDisconnected: (device: { userId: string, uuid: string }) => void
+  /** The device's client reported which room is in the foreground (null: none). */
+  focus: (device: { userId: string, uuid: string }, roomId: string | null) => void
+  /** Whether the source can answer right now (readiness). */
+  healthy: () => boolean
+  close: () => Promise<void>
+}
