@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { Algorithm } from 'fast-jwt'
 import { CommandFailure } from '../src/protocol/errors.js'
-import { DEV_JWT_SECRET, type Config } from './config.js'
+import { DEV_JWT_SECRET, type Config } from '../src/config.js'
 
 export interface VerifiedToken {
   /** The user the token speaks for, as a decimal string. */

@@ -1,56 +1,5 @@
 import fp from 'fastify-plugin'
-import { Type, type Static } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
-
-/** Development-only signing secret; production refuses to start without a real one. */
-export const DEV_JWT_SECRET = 'bdsthat-development-secret-do-not-use-in-production'
-
-const Int = (defaultValue: number, minimum = 0) => Type.Integer({ minimum, default: defaultValue })
-const Bool = (defaultValue: boolean) => Type.Boolean({ default: defaultValue })
-const Optional = Type.Optional(Type.String({ minLength: 1 }))
-
-export const ConfigSchema = Type.Object({
-  NODE_ENV: Type.String({ default: 'development' }),
-  PORT: Int(3000),
-  HOST: Type.String({ default: '0.0.0.0' }),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
-    { default: 'info' }
-  ),
-  DATABASE_URL: Optional,
-  PGLITE_DIR: Type.String({ minLength: 1, default: './data/pglite' }),
-  DB_POOL_MAX: Int(10, 1),
-  REDIS_URL: Optional,
-  JWT_SECRET: Optional,
-  JWT_PUBLIC_KEY: Optional,
-  JWT_ALGORITHMS: Optional,
-  JWT_ISSUER: Optional,
-  JWT_AUDIENCE: Optional,
-  JWT_CLOCK_TOLERANCE_S: Int(5),
-  JWT_USER_CLAIM: Type.String({ minLength: 1, default: 'sub' }),
-  AUTH_TIMEOUT_MS: Int(10_000, 1),
-  HEARTBEAT_INTERVAL_MS: Int(30_000, 1),
-  STATS_INTERVAL_MS: Int(60_000, 1),
-  MAX_MESSAGE_CHARS: Int(4000, 1),
-  MAX_PAYLOAD_BYTES: Int(65_536, 1024),
-  MAX_BUFFERED_BYTES: Int(1_048_576, 1024),
-  EDIT_WINDOW_MS: Int(15 * 60_000),
-  CLOSE_GRACE_MS: Int(2000),
-  // Abuse limits (docs/security.md): generous enough that a busy human never meets them.
-  ALLOWED_ORIGINS: Optional,
-  ALLOW_MISSING_ORIGIN: Bool(true),
-  RATE_LIMIT_PER_S: Type.Number({ exclusiveMinimum: 0, default: 20 }),
-  RATE_LIMIT_BURST: Int(100, 1),
-  MAX_CONNECTIONS_PER_IP: Int(200, 1),
-  MAX_DEVICES_PER_USER: Int(10, 1),
-  MAX_FRAGMENTS: Int(64, 1),
-  DB_QUERY_TIMEOUT_MS: Int(5000, 1),
-  PRESENCE_MAX_ROOM_MEMBERS: Int(100, 2),
-  DEMO_SEED: Bool(true)
-})
-export type Config = Static<typeof ConfigSchema>
-/** What callers (tests, server.ts) may pass: environment-style strings or already-typed values. */
-export type ConfigInput = Partial<Record<keyof Config, string | number | boolean | undefined>>
+import type { Config } from '../src/config.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,58 +7,14 @@ declare module 'fastify' {
   }
 }
 
-const isBlank = (value: unknown) => value === undefined || value === ''
-
-/**
- * Reads settings from `source` (the environment by default) into a typed, validated object.
- * Throws an error naming the offending variable, so a bad deployment fails at boot.
- */
-export function loadConfig (source: ConfigInput | NodeJS.ProcessEnv = process.env): Config {
-  const raw: Record<string, unknown> = {}
-  for (const key of Object.keys(ConfigSchema.properties)) {
-    const value = (source as Record<string, unknown>)[key]
-    if (!isBlank(value)) raw[key] = value
-  }
-  // Value.Convert reads "12.5" as 12 and "1e4" as 1: a whole number must be written as one.
-  for (const [key, value] of Object.entries(raw)) {
-    const { type } = ConfigSchema.properties[key as keyof Config] as { type?: string }
-    if (type === 'integer' && typeof value === 'string' && !/^\s*-?[0-9]+\s*$/.test(value)) {
-      throw new Error(`Invalid configuration: ${key} Expected integer (got ${JSON.stringify(value)})`)
-    }
-  }
-  const candidate = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw))
-  const firstError = Value.Errors(ConfigSchema, candidate).First()
-  if (firstError !== undefined) {
-    const name = firstError.path.replace(/^\//, '')
-    throw new Error(`Invalid configuration: ${name} ${firstError.message} (got ${JSON.stringify(raw[name])})`)
-  }
-  const config = candidate as Config
-  const production = config.NODE_ENV === 'production'
-  if (production && config.JWT_SECRET === undefined && config.JWT_PUBLIC_KEY === undefined) {
-    throw new Error('Invalid configuration: JWT_SECRET or JWT_PUBLIC_KEY is required when NODE_ENV=production')
-  }
-  if (production && config.JWT_SECRET === DEV_JWT_SECRET) {
-    throw new Error('Invalid configuration: JWT_SECRET must not be the development secret in production')
-  }
-  if (production) config.DEMO_SEED = false
-  return config
-}
-
-/** The exact origins a browser may open /ws from; undefined when any origin is accepted. */
-export function allowedOrigins (config: Config): Set<string> | undefined {
-  if (config.ALLOWED_ORIGINS === undefined) return undefined
-  return new Set(config.ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean))
-}
-
 export interface ConfigPluginOptions {
-  config?: ConfigInput
+  /** The settings buildApp loaded (once) from the environment and its callers' overrides. */
+  config: Config
 }
 
 export default fp<ConfigPluginOptions>(async (app, opts) => {
-  // Explicit options (tests) win over the environment, which fills in the rest.
-  const config = loadConfig({ ...process.env, ...opts.config })
-  if (config.JWT_SECRET === undefined && config.JWT_PUBLIC_KEY === undefined) {
+  if (opts.config.JWT_SECRET === undefined && opts.config.JWT_PUBLIC_KEY === undefined) {
     app.log.warn('JWT_SECRET is not set: using the fixed development secret (never do this in production)')
   }
-  app.decorate('config', config)
+  app.decorate('config', opts.config)
 }, { name: 'config' })

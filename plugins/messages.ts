@@ -23,7 +23,7 @@ export default fp(async (app) => {
       input.acknowledge?.(body)
     },
     onError: (error, size) => { app.log.error({ err: error, batchSize: size }, 'message store failed') }
-  }, { waitLimitMs: app.config.DB_QUERY_TIMEOUT_MS })
+  }, { waitLimitMs: app.config.DB_POOL_WAIT_MS })
   app.decorate('messageStore', store)
   // In-flight stores finish before the database closes (this hook runs before the db plugin's).
   app.addHook('onClose', async () => { await store.drain() })

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { commands } from '../src/commands/index.js'
-import { commandOf, createDispatcher, readFrame } from '../src/protocol/dispatch.js'
+import { createDispatcher } from '../src/commands/dispatch.js'
+import { commandOf, readFrame } from '../src/protocol/frames.js'
 import { CloseCodes } from '../src/protocol/close-codes.js'
 import { Connection } from '../src/sessions/connection.js'
 import { FrameBudget } from '../src/sessions/rate-limit.js'

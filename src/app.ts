@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import websocket from '@fastify/websocket'
-import configPlugin, { loadConfig, type ConfigInput } from '../plugins/config.js'
+import configPlugin from '../plugins/config.js'
+import { loadConfig, renamedSettingsIn, type ConfigInput } from './config.js'
 import dbPlugin from '../plugins/db.js'
 import authPlugin from '../plugins/auth.js'
 import enginesPlugin from '../plugins/engines.js'
@@ -29,21 +30,25 @@ export interface BuildOptions {
 const SHUTDOWN_DRAIN_MS = 10_000
 
 export async function buildApp (options: BuildOptions = {}): Promise<FastifyInstance> {
-  const early = loadConfig({ ...process.env, ...options.config })
+  // Loaded once, before Fastify exists: the logger, the proxy setting and the socket limits depend on it.
+  const source = { ...process.env, ...options.config }
+  const config = loadConfig(source)
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(early.LOG_LEVEL),
+    logger: options.logger ?? loggerOptions(config.LOG_LEVEL),
     // The socket route logs each upgrade itself ("connection opened", with the address and origin);
     // Fastify's request line for it would be one more line per connection on a mass reconnect.
     logController: new LogController({ disableRequestLogging: (request) => request.routeOptions.url === '/ws' }),
     // Clients see the real address behind a load balancer only when it is trusted to say so.
-    trustProxy: process.env.TRUST_PROXY === 'true',
+    trustProxy: config.TRUST_PROXY,
     // A first start creates the embedded database (initdb and migrations), which on a busy machine
     // takes longer than Fastify's default 10 s per plugin.
     pluginTimeout: 120_000
   })
 
+  for (const renamed of renamedSettingsIn(source)) app.log.warn(renamed, `${renamed.setting} is deprecated: use ${renamed.replacement}`)
+
   // Infrastructure first: settings, database, token verification, the WebSocket server.
-  await app.register(configPlugin, { ...(options.config !== undefined && { config: options.config }) })
+  await app.register(configPlugin, { config })
   await app.register(dbPlugin, { ...(options.database !== undefined && { database: options.database }) })
   await app.register(authPlugin)
   await app.register(websocket, {
@@ -51,9 +56,9 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
       // Limits on what one peer can make the server hold (docs/security.md): a frame over maxPayload
       // closes with 1009; a message split into more than MAX_FRAGMENTS fragments, or a flood of tiny
       // chunks, closes with 1008 (memory held by fragment wrappers, GHSA-96hv-2xvq-fx4p).
-      maxPayload: early.MAX_PAYLOAD_BYTES,
-      maxFragments: early.MAX_FRAGMENTS,
-      maxBufferedChunks: early.MAX_FRAGMENTS * 16,
+      maxPayload: config.MAX_PAYLOAD_BYTES,
+      maxFragments: config.MAX_FRAGMENTS,
+      maxBufferedChunks: config.MAX_FRAGMENTS * 16,
       perMessageDeflate: false,
       // The session registry knows every socket; the server's own set (and a listener per socket) would
       // be a second copy.

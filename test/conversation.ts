@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { chatRooms, members, messages } from '../src/db/schema.js'
 import { eq, sql } from 'drizzle-orm'
-import { connectReal, listen, loggedIn, tokenFor, type Frame, type TestClient } from './helpers.js'
+import { listen, loggedIn, type Frame, type TestClient } from './helpers.js'
 
 /** A room without a listing holding the given members (the demo room 1 holds 4 and 14, 14 the owner). */
 export async function addRoom (app: FastifyInstance, roomId: string, memberRoles: Record<string, 'OWNER' | 'MEMBER'>): Promise<void> {
@@ -46,21 +46,13 @@ export async function ageMessage (app: FastifyInstance, messageId: string, ms: n
   await app.db.update(messages).set({ createdAt: sql`now() - make_interval(secs => ${ms / 1000})` }).where(eq(messages.id, messageId))
 }
 
-/** A device logged in over a real TCP socket (`url` from `listen(app)`). */
-export async function realDevice (app: FastifyInstance, url: string, userId: number, uuid: string): Promise<TestClient> {
-  const client = await connectReal(url)
-  const answer = await client.request({ command: 'user_login', userId, token: tokenFor(app, userId), uuid })
-  assert.equal(answer.result, 'success', JSON.stringify(answer))
-  return client
-}
-
 /** Listens on a real port and logs in one device per entry ([userId, uuid]); `url` serves reconnects. */
 export async function onRealSockets<K extends string> (app: FastifyInstance, devices: Record<K, [number, string]>): Promise<{ url: string, clients: Record<K, TestClient> }> {
   const url = await listen(app)
   const clients = {} as Record<K, TestClient>
   for (const name of Object.keys(devices) as K[]) {
     const [userId, uuid] = devices[name]
-    clients[name] = await realDevice(app, url, userId, uuid)
+    clients[name] = await loggedIn(app, userId, uuid, { url })
   }
   return { url, clients }
 }

@@ -4,7 +4,7 @@
  * The orchestrator drives it over IPC (see ./protocol.ts).
  */
 import WebSocket from 'ws'
-import { loadConfig } from '../../plugins/config.js'
+import { loadConfig } from '../../src/config.js'
 import { mintToken } from '../../src/auth/mint-token.js'
 import { Histogram, now } from './histogram.js'
 import type { ClientSpec, WorkerReply, WorkerRequest } from './protocol.js'

@@ -1,5 +1,5 @@
 import { createSigner } from 'fast-jwt'
-import { DEV_JWT_SECRET, type Config } from '../../plugins/config.js'
+import { DEV_JWT_SECRET, type Config } from '../config.js'
 
 /**
  * Signs a login token the way the platform's auth service does: HS256 with the configured secret, the

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
-import { perDatabase, type Db } from '../db/client.js'
+import type { Db } from '../db/client.js'
+import { perDatabase } from '../db/per-database.js'
 import { members, messages, users } from '../db/schema.js'
 import { toSenderProfile } from './users.js'
 import { toWireMessage, type WireMessage } from './wire.js'

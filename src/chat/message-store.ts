@@ -1,8 +1,9 @@
-import { statementRunner, type Db, type StatementRunner } from '../db/client.js'
+import type { Db } from '../db/client.js'
+import { statementRunner, type StatementRunner } from '../db/statements.js'
 import type { MessageRow } from '../db/schema.js'
 import { isTransientDbError, sqlState } from '../db/errors.js'
 import type { FailureCode } from '../protocol/errors.js'
-import type { SenderProfile } from '../sessions/connection.js'
+import type { SenderProfile } from './users.js'
 import { CHANGE_ORDER_LOCK } from './change-order.js'
 import { toRoomHeader, type MessageEventBody, type RoomHeader } from './wire.js'
 
@@ -143,8 +144,8 @@ export class MessageStore {
   }
 
   /**
-   * One statement for the batch (store_message_batch, drizzle/0002): one round trip, and its own
-   * transaction. It must get a connection within `waitLimitMs` (the pool may be exhausted or the server
+   * One statement for the batch (src/db/functions/store_message_batch.sql): one round trip, and its
+   * own transaction. It must get a connection within `waitLimitMs` (the pool may be exhausted or the server
    * gone): past that the batch fails as transient and the statement is withdrawn, never to run. One that
    * was already sent is waited for: it may have stored the messages.
    */

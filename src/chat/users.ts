@@ -1,7 +1,15 @@
 import { eq, sql } from 'drizzle-orm'
-import { perDatabase, type Db } from '../db/client.js'
+import type { Db } from '../db/client.js'
+import { perDatabase } from '../db/per-database.js'
 import { users, type UserRow } from '../db/schema.js'
-import type { SenderProfile } from '../sessions/connection.js'
+
+/** The public profile of a user, as it appears in `sender` objects. */
+export interface SenderProfile {
+  userId: string
+  fullname: string
+  avatar: string | null
+  primaryRole: string
+}
 
 const userById = perDatabase((db) => db.select().from(users)
   .where(eq(users.id, sql.placeholder('userId'))).limit(1)

@@ -1,5 +1,5 @@
 import type { MessageRow } from '../db/schema.js'
-import type { SenderProfile } from '../sessions/connection.js'
+import type { SenderProfile } from './users.js'
 
 /** The room header that travels with every message (`room` in the seed's frame). */
 export interface RoomHeader {

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../plugins/config.js'
+import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/client.js'
 
 // Applies the committed migrations in drizzle/ (start-up does the same; this is for deploy pipelines).

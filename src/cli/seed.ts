@@ -1,4 +1,4 @@
-import { loadConfig } from '../../plugins/config.js'
+import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/client.js'
 import { seedDemoData } from '../chat/demo.js'
 

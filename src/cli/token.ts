@@ -1,4 +1,4 @@
-import { loadConfig } from '../../plugins/config.js'
+import { loadConfig } from '../config.js'
 import { mintToken } from '../auth/mint-token.js'
 
 // Usage: npm run --silent token -- <userId> [--expires-in 1h]

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { CommandFailure, fail, type FieldError } from '../protocol/errors.js'
-import { answerError } from '../protocol/dispatch.js'
+import { answerError } from './dispatch.js'
 import { checkMessageText, checkText, mediaProblem } from '../chat/message-rules.js'
 import { messageEventBody } from '../chat/wire.js'
 import { successFrame } from '../protocol/answers.js'

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { allowedOrigins } from '../../plugins/config.js'
+import { allowedOrigins } from '../config.js'
 
 /**
  * The checks a WebSocket upgrade passes before it happens: the browser origin is on the allowlist (exact

@@ -1,14 +1,7 @@
 import type { WebSocket } from 'ws'
 import { CloseCodes } from '../protocol/close-codes.js'
 import { FrameBudget } from './rate-limit.js'
-
-/** The public profile of a logged-in user, as it appears in `sender` objects. */
-export interface SenderProfile {
-  userId: string
-  fullname: string
-  avatar: string | null
-  primaryRole: string
-}
+import type { SenderProfile } from '../chat/users.js'
 
 export interface SessionInfo {
   userId: string

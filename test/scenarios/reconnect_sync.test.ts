@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, useDatabase } from '../helpers.js'
-import { onRealSockets, realDevice } from '../conversation.js'
+import { build, loggedIn, useDatabase } from '../helpers.js'
+import { onRealSockets } from '../conversation.js'
 
 const db = useDatabase()
 
@@ -27,7 +27,7 @@ test('a device that was offline syncs exactly the missed changes, once each, in 
   const editedNew = await agent.request({ command: 'message_edit', messageId: newMessage.message.messageId, content: 'có hai khách khác hỏi' })
   for (const answer of [newMessage, edited, deleted, editedNew]) assert.equal(answer.result, 'success')
 
-  buyerPhone = await realDevice(app, url, 14, 'buyer-phone')
+  buyerPhone = await loggedIn(app, 14, 'buyer-phone', { url })
   const sync = await buyerPhone.request({ command: 'sync', since: lastToken })
   assert.equal(sync.hasMore, false)
   // Change order: the edit of toEdit, the deletion, then the new message in its edited state (its last change).

@@ -9,9 +9,9 @@ const db = useDatabase()
 const ALLOWED = 'https://app.example.com, https://admin.example.com'
 
 /** Opens a socket and tells what became of the upgrade: 101 when it opened, else the HTTP status. */
-function upgradeStatus (url: string, origin?: string): Promise<number> {
+function upgradeStatus (url: string, origin?: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, origin === undefined ? {} : { origin })
+    const ws = new WebSocket(url, { ...(origin !== undefined && { origin }), headers })
     ws.once('open', () => { ws.close(); resolve(101) })
     ws.once('unexpected-response', (_request, response) => { resolve(response.statusCode ?? 0); ws.terminate() })
     ws.once('error', (error) => { if (ws.readyState !== WebSocket.CLOSED) reject(error) })
@@ -61,6 +61,19 @@ test('over MAX_CONNECTIONS_PER_IP the upgrade is refused with 429; a closed sock
   assert.equal(await upgradeStatus(url), 101)
   for (const client of open) client.close()
 })
+
+for (const trusted of [true, false]) {
+  test(`TRUST_PROXY=${trusted}: the per-address limit counts ${trusted ? 'the forwarded client address' : 'the peer address, whatever X-Forwarded-For says'}`, async (t) => {
+    const app = await build(t, db.database, { MAX_CONNECTIONS_PER_IP: 1, TRUST_PROXY: String(trusted) })
+    const url = await listen(app)
+    const from = (address: string) => ({ headers: { 'x-forwarded-for': address } })
+    const first = await connectReal(url, from('203.0.113.7'))
+    t.after(() => first.close())
+    assert.equal(app.sessions.connectionsFrom(trusted ? '203.0.113.7' : '127.0.0.1'), 1)
+    assert.equal(await upgradeStatus(url, undefined, from('203.0.113.7').headers), 429, 'same client again')
+    assert.equal(await upgradeStatus(url, undefined, from('203.0.113.8').headers), trusted ? 101 : 429, 'another client behind the proxy')
+  })
+}
 
 test('over MAX_DEVICES_PER_USER a new device is refused with "Not allowed"; the same device may take over', async (t) => {
   const app = await build(t, db.database, { MAX_DEVICES_PER_USER: 2 })

@@ -53,14 +53,14 @@ test('a store failing with a connection error (SQLSTATE 08006) answers "Server i
   assert.deepEqual(await roomState(app), { stored: before.stored + 1, lastSeq: before.lastSeq + 1 })
 })
 
-test('with the pool exhausted, a store waits at most DB_QUERY_TIMEOUT_MS, answers "Server is busy", and the late transaction writes nothing', async (t) => {
+test('with the pool exhausted, a store waits at most DB_POOL_WAIT_MS, answers "Server is busy", and the late transaction writes nothing', async (t) => {
   // PostgreSQL: a pool of one connection; PGlite has a single connection by nature.
   let database: Database = db.database
   if (onPostgres) {
     database = await openDatabase({ url: db.url!, poolMax: 1, migrate: false })
     t.after(() => database.close())
   }
-  const app = await build(t, database, { DB_QUERY_TIMEOUT_MS: 400 })
+  const app = await build(t, database, { DB_POOL_WAIT_MS: 400 })
   const { sender, member } = await roomOfTwo(app)
   const before = await roomState(app)
 
@@ -119,7 +119,7 @@ test('PostgreSQL only (runs when DATABASE_URL is set): a database server stopped
   t.after(() => cluster.destroy())
   const database = await openDatabase({ url: cluster.url, poolMax: 4 })
   t.after(() => database.close())
-  const app = await build(t, database, { DB_QUERY_TIMEOUT_MS: 1500 })
+  const app = await build(t, database, { DB_POOL_WAIT_MS: 1500 })
   const { sender, member } = await roomOfTwo(app)
   assert.equal(await readiness(app), 200)
   let acknowledged = 1

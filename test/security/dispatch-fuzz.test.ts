@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { commands } from '../../src/commands/index.js'
-import { createDispatcher } from '../../src/protocol/dispatch.js'
+import { createDispatcher } from '../../src/commands/dispatch.js'
 import { Failures } from '../../src/protocol/errors.js'
 import { build, loggedIn, useDatabase } from '../helpers.js'
 

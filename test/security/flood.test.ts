@@ -2,25 +2,19 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { and, count, eq } from 'drizzle-orm'
 import { messages } from '../../src/db/schema.js'
-import { build, connect, connectReal, listen, tokenFor, useDatabase, type Frame, type TestClient } from '../helpers.js'
+import { build, connect, listen, loggedIn, tokenFor, useDatabase, type Frame } from '../helpers.js'
 
 const db = useDatabase()
 
 const text = (content: string, extra: Frame = {}) => ({ command: 'user_message', roomId: 1, messageType: 'TEXT', content, ...extra })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function realLogin (app: Parameters<typeof tokenFor>[0], url: string, userId: number, uuid: string): Promise<TestClient> {
-  const client = await connectReal(url)
-  await client.login(app, userId, uuid)
-  return client
-}
-
 test('a socket sending 1 000 frames in a second gets refusals then 4029, while another member of the room keeps normal latency', async (t) => {
   const app = await build(t, db.database) // the default limits
   const { RATE_LIMIT_PER_S: perS, RATE_LIMIT_BURST: burst } = app.config
   const url = await listen(app)
-  const flooder = await realLogin(app, url, 4, 'flooder')
-  const neighbour = await realLogin(app, url, 14, 'neighbour')
+  const flooder = await loggedIn(app, 4, 'flooder', { url })
+  const neighbour = await loggedIn(app, 14, 'neighbour', { url })
   // Warm up (the first store of a fresh database prepares its statements), then measure under the flood.
   assert.equal((await neighbour.request(text('warm-up'))).result, 'success')
   await flooder.next((frame) => frame.command === 'user_message')
@@ -91,9 +85,9 @@ test('typing frames over their own budget are dropped without an answer and do n
 test('a member that stops reading is closed with 4030 while the room keeps flowing to the others, and memory stays bounded', async (t) => {
   const app = await build(t, db.database, { RATE_LIMIT_PER_S: 100_000, RATE_LIMIT_BURST: 100_000, MAX_BUFFERED_BYTES: 256 * 1024 })
   const url = await listen(app)
-  const sender = await realLogin(app, url, 4, 'sender')
-  const fastReader = await realLogin(app, url, 4, 'reader')
-  const slow = await realLogin(app, url, 14, 'slow')
+  const sender = await loggedIn(app, 4, 'sender', { url })
+  const fastReader = await loggedIn(app, 4, 'reader', { url })
+  const slow = await loggedIn(app, 14, 'slow', { url })
   const slowConn = [...app.sessions.devices('14')][0]!
   ;(slow.ws as unknown as { _socket: { pause: () => void, resume: () => void } })._socket.pause()
 

@@ -1,22 +1,16 @@
 import type { TestContext } from 'node:test'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
 import { loggerOptions } from '../../src/logger.js'
-import { truncateAll, type Database } from '../../src/db/client.js'
-import { seedDemoData } from '../../src/chat/demo.js'
-import type { ConfigInput } from '../../plugins/config.js'
-import { TEST_CONFIG } from '../helpers.js'
+import type { Database } from '../../src/db/client.js'
+import type { ConfigInput } from '../../src/config.js'
+import { build } from '../helpers.js'
 
 /** Like `build`, with the server's own logger settings writing into `lines` (one parsed JSON line each). */
 export async function buildLogged (t: TestContext, database: Database, config: ConfigInput = {}): Promise<{ app: FastifyInstance, lines: () => Array<Record<string, unknown>>, text: () => string }> {
-  await truncateAll(database.db)
-  await seedDemoData(database.db)
   const raw: string[] = []
   const stream = new Writable({ write (chunk, _encoding, done) { raw.push(chunk.toString()); done() } })
-  const app = await buildApp({ config: { ...TEST_CONFIG, ...config }, database, logger: loggerOptions('debug', stream) })
-  t.after(() => app.close())
-  await app.ready()
+  const app = await build(t, database, config, { logger: loggerOptions('debug', stream) })
   return {
     app,
     lines: () => raw.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),

@@ -6,11 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inArray } from 'drizzle-orm'
-import { loadConfig } from '../../plugins/config.js'
-import { mintToken } from '../../src/auth/mint-token.js'
+import { loadConfig } from '../../src/config.js'
 import { openDatabase, type Database } from '../../src/db/client.js'
 import { messages } from '../../src/db/schema.js'
-import { connectReal, onPostgres, TEST_CONFIG, useDatabase, type TestClient } from '../helpers.js'
+import { loggedIn, onPostgres, TEST_CONFIG, useDatabase, type TestClient } from '../helpers.js'
 import { freePort } from './private-cluster.js'
 
 const db = useDatabase()
@@ -68,9 +67,7 @@ test('SIGTERM mid-traffic: in-flight stores finish, sockets close with 1001, and
   const config = loadConfig({ JWT_SECRET: env.JWT_SECRET })
   const url = `ws://127.0.0.1:${port}/ws`
   const clients = await Promise.all([4, 14].map(async (userId) => {
-    const client = await connectReal(url)
-    const answer = await client.request({ command: 'user_login', userId, token: mintToken(config, userId), uuid: `shutdown-${userId}` }, 10_000)
-    assert.equal(answer.result, 'success')
+    const client = await loggedIn({ config }, userId, `shutdown-${userId}`, { url, timeoutMs: 10_000 })
     return { userId, client }
   }))
   const talking = clients.map(({ userId, client }) => talk(client, userId, 4))

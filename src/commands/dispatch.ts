@@ -3,11 +3,12 @@ import type { FastifyInstance } from 'fastify'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { ValueErrorType } from '@sinclair/typebox/errors'
 import type { TSchema } from '@sinclair/typebox'
-import type { CommandDefinition } from '../commands/types.js'
 import type { Connection } from '../sessions/connection.js'
 import { isTransientDbError } from '../db/errors.js'
-import { CommandFailure, type FailureCode, type FieldError } from './errors.js'
-import { failureFrame, successFrame } from './answers.js'
+import { CommandFailure, type FailureCode, type FieldError } from '../protocol/errors.js'
+import { failureFrame, successFrame } from '../protocol/answers.js'
+import { readFrame, type RawData } from '../protocol/frames.js'
+import type { CommandDefinition } from './types.js'
 
 /** At most this many field problems are listed in `errors`. */
 const MAX_LISTED_ERRORS = 10
@@ -97,26 +98,6 @@ export function answerError (app: FastifyInstance, conn: Connection, name: strin
 
 const failedOutcome = (name: string, code: FailureCode, requestId: string | undefined, errors?: FieldError[], errorId?: string): FrameOutcome =>
   ({ answer: failureFrame(name, code, requestId, { errors, errorId }), command: name, failure: code })
-
-export type RawData = Buffer | ArrayBuffer | Buffer[]
-
-/** What a frame holds once read: the parsed JSON, or `NOT_JSON` for binary frames and text that does not parse. */
-export const NOT_JSON = Symbol('not JSON')
-
-export function readFrame (data: RawData, isBinary: boolean): unknown {
-  if (isBinary) return NOT_JSON
-  try {
-    return JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'))
-  } catch {
-    return NOT_JSON
-  }
-}
-
-/** The `command` a read frame names, if it names one. */
-export const commandOf = (frame: unknown): string | undefined => {
-  const name = typeof frame === 'object' && frame !== null ? (frame as { command?: unknown }).command : undefined
-  return typeof name === 'string' ? name : undefined
-}
 
 /** Lists what is wrong, one entry per field; a missing required field makes it MISSING_FIELDS. */
 function describeErrors (check: TypeCheck<TSchema>, value: unknown): { code: FailureCode, errors: FieldError[] } {

@@ -1,7 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEV_JWT_SECRET, loadConfig } from '../../plugins/config.js'
-import { buildApp } from '../../src/app.js'
+import { DEV_JWT_SECRET, loadConfig } from '../src/config.js'
+import { buildApp } from '../src/app.js'
+import { useDatabase } from './helpers.js'
+import { buildLogged } from './security/log-capture.js'
+
+const db = useDatabase()
 
 test('defaults fill in what the environment leaves out, and numbers arrive as numbers', () => {
   const config = loadConfig({ PORT: '8080', AUTH_TIMEOUT_MS: '2500', DEMO_SEED: 'false' })
@@ -39,4 +43,26 @@ test('production refuses to start without a JWT secret or with the development o
 test('building the app with a bad setting fails before anything starts', async () => {
   await assert.rejects(buildApp({ config: { NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: 'abc' } }), /PORT/)
   await assert.rejects(buildApp({ config: { NODE_ENV: 'production', LOG_LEVEL: 'silent', JWT_SECRET: '' } }), /JWT_SECRET/)
+})
+
+test('TRUST_PROXY is a setting like the others: off by default, a boolean, a bad value refused', () => {
+  assert.equal(loadConfig({}).TRUST_PROXY, false)
+  assert.equal(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY, true)
+  assert.throws(() => loadConfig({ TRUST_PROXY: 'yes please' }), /TRUST_PROXY/)
+})
+
+test('DB_POOL_WAIT_MS is still read under its old name DB_QUERY_TIMEOUT_MS; the new name wins', () => {
+  assert.equal(loadConfig({}).DB_POOL_WAIT_MS, 5000)
+  assert.equal(loadConfig({ DB_QUERY_TIMEOUT_MS: '400' }).DB_POOL_WAIT_MS, 400)
+  assert.equal(loadConfig({ DB_QUERY_TIMEOUT_MS: '400', DB_POOL_WAIT_MS: '700' }).DB_POOL_WAIT_MS, 700)
+  assert.throws(() => loadConfig({ DB_QUERY_TIMEOUT_MS: 'soon' }), /DB_POOL_WAIT_MS/)
+})
+
+test('the app warns once at start-up about a deprecated setting, and uses its value', async (t) => {
+  const { app, lines } = await buildLogged(t, db.database, { DB_QUERY_TIMEOUT_MS: 1234 })
+  assert.equal(app.config.DB_POOL_WAIT_MS, 1234)
+  const warnings = lines().filter((line) => line.setting === 'DB_QUERY_TIMEOUT_MS')
+  assert.equal(warnings.length, 1)
+  assert.equal(warnings[0]!.level, 40)
+  assert.equal(warnings[0]!.replacement, 'DB_POOL_WAIT_MS')
 })
