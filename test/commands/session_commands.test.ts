@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, connect, listen, loggedIn, loggedInReal, tokenFor, useDatabase, type Frame } from '../helpers.js'
-import { sendInOneWrite } from '../one-write.js'
+import { build, connect, listen, loggedIn, loggedInReal, sendInOneWrite, tokenFor, useDatabase, type Frame } from '../helpers.js'
 
 const db = useDatabase()
 

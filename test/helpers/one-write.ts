@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Socket } from 'node:net'
-import type { TestClient, Frame } from './helpers.js'
+import type { TestClient, Frame } from './client.js'
 
 /** One masked client text frame (RFC 6455 §5.2), as the `ws` client would write it. */
 function maskedTextFrame (text: string): Buffer {
