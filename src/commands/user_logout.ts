@@ -11,6 +11,8 @@ export default defineCommand({
   async handler (_input, { app, conn }) {
     const { userId, uuid } = conn.session!
     app.log.info({ userId, uuid, connectionId: conn.id }, 'logout')
+    // Whatever the client sent after the logout is already queued: none of it may run.
+    conn.runsCommands = false
     // A device that logged out gets no more pushes (for whoever uses it next).
     await unregisterDevice(app.db, userId, uuid)
     // Queued behind this command, so the close frame follows the success answer on the wire; the usual
