@@ -33,6 +33,9 @@ export function acceptedAlgorithms (config: Config): Algorithm[] {
   return wanted as Algorithm[]
 }
 
+/** The latest instant a JavaScript Date can hold (ECMA-262 §21.4.1.22). */
+const MAX_DATE_MS = 8.64e15
+
 const toUserId = (value: unknown): string | undefined => {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return String(value)
   if (typeof value === 'string' && /^[0-9]{1,18}$/.test(value)) return value
@@ -70,7 +73,10 @@ export default fp(async (app) => {
       throw new CommandFailure(code === 'FAST_JWT_EXPIRED' ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN')
     }
     const userId = toUserId(payload[config.JWT_USER_CLAIM]) ?? toUserId(payload.userId)
-    if (userId === undefined || typeof payload.exp !== 'number') throw new CommandFailure('INVALID_TOKEN')
-    return { userId, expiresAt: payload.exp * 1000 }
+    // An `exp` past what a Date holds (1e15, 1e400 read as Infinity) is no real expiry: it would break
+    // the answer that reports it.
+    const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : NaN
+    if (userId === undefined || !(Math.abs(expiresAt) <= MAX_DATE_MS)) throw new CommandFailure('INVALID_TOKEN')
+    return { userId, expiresAt }
   })
 }, { name: 'auth', dependencies: ['config'] })

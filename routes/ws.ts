@@ -39,7 +39,7 @@ export default async function wsRoute (app: FastifyInstance) {
     let flooding = false
     socket.on('message', (data, isBinary) => {
       conn.alive = true
-      if (conn.closed || flooding) return
+      if (conn.closed || flooding || !conn.runsCommands) return
       // The budget is spent when the frame arrives, not when its turn comes in the queue.
       const frame = readFrame(data, isBinary)
       const command = commandOf(frame)
@@ -53,7 +53,7 @@ export default async function wsRoute (app: FastifyInstance) {
         return
       }
       void conn.enqueue(async ({ release, earlier }) => {
-        if (conn.closed) return
+        if (conn.closed || !conn.runsCommands) return
         const outcome = await dispatch.answerFrame(conn, frame, admission === 'refuse', release)
         if (outcome.answer !== undefined) {
           await earlier

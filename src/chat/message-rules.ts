@@ -44,12 +44,46 @@ export function checkMessageText (path: string, text: string, maxChars: number, 
   else checkText(path, text, maxChars, errors)
 }
 
+/** Where the server's own files are served; `media` may name one by path. */
+const MEDIA_PREFIX = '/media/'
+/** A base no real URL has, to resolve relative paths against exactly as a browser would. */
+const RESOLVE_BASE = 'https://media-path.invalid'
+
+/**
+ * A `/media/` path is checked as a browser (and then a file server) would resolve it: percent-decoded
+ * and normalized. `%2e%2e`, `.%2E`, backslashes and `//host` all resolve somewhere else, so the path
+ * must already be in normal form (resolving it changes nothing), stay under /media/, and have no
+ * segment that decodes to a dot segment, a separator, a NUL or another escape (double encoding).
+ */
+export function mediaPathProblem (path: string): string | undefined {
+  const refused = 'must be a /media/ path in normal form (no dot segments, encoded separators or backslashes)'
+  let resolved: URL
+  try {
+    resolved = new URL(path, RESOLVE_BASE)
+  } catch {
+    return refused
+  }
+  const rawPath = path.split(/[?#]/, 1)[0] ?? ''
+  if (resolved.origin !== RESOLVE_BASE || resolved.pathname !== rawPath || !rawPath.startsWith(MEDIA_PREFIX)) return refused
+  for (const segment of rawPath.slice(MEDIA_PREFIX.length).split('/')) {
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(segment)
+    } catch {
+      return refused
+    }
+    if (decoded === '' || decoded === '.' || decoded === '..' || /[/\\%]/.test(decoded) || decoded.includes('\u0000')) return refused
+  }
+  return undefined
+}
+
 /** `media` is an https URL (http outside production) or a path the upload endpoint handed out. */
 export function mediaProblem (media: string, production: boolean): string | undefined {
   if (media.length > MAX_MEDIA_URL_CHARS) return `must be at most ${MAX_MEDIA_URL_CHARS} characters`
   const problem = textProblem(media)
   if (problem !== undefined) return problem
-  if (media.startsWith('/media/') && media.length > '/media/'.length && !media.includes('..')) return undefined
+  // A browser resolves a leading backslash like a slash: either is a path on this server.
+  if (media.startsWith('/') || media.startsWith('\\')) return mediaPathProblem(media)
   let url: URL
   try {
     url = new URL(media)

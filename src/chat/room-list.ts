@@ -10,13 +10,20 @@ export const ROOM_LIST_DEFAULT_LIMIT = 50
 /** Where a page of the room list ends: the last room's activity (microseconds since the epoch) and id. */
 interface RoomCursor { activityUs: string, roomId: string }
 
+const BIGINT_MAX = 2n ** 63n - 1n
+const BIGINT_MIN = -(2n ** 63n)
+
 /** Cursors are opaque to clients: base64url of "activity.roomId". */
 export const encodeCursor = (cursor: RoomCursor): string => Buffer.from(`${cursor.activityUs}.${cursor.roomId}`).toString('base64url')
 
 /** The cursor a client handed back, or undefined when it is not one of ours. */
 export function decodeCursor (text: string): RoomCursor | undefined {
   const match = /^(-?[0-9]{1,20})\.([0-9]{1,18})$/.exec(Buffer.from(text, 'base64url').toString('utf8'))
-  return match === null ? undefined : { activityUs: match[1]!, roomId: match[2]! }
+  if (match === null) return undefined
+  // The pattern lets through 20 digits; PostgreSQL's bigint holds 19 (a forged cursor, never ours).
+  const activityUs = BigInt(match[1]!)
+  if (activityUs < BIGINT_MIN || activityUs > BIGINT_MAX) return undefined
+  return { activityUs: match[1]!, roomId: match[2]! }
 }
 
 // A room's place in the list: its newest message, or its creation while it has none.

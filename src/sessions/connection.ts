@@ -34,6 +34,11 @@ export class Connection {
   /** Set on every pong; cleared when a ping goes out. A ping that finds it clear means the peer is gone. */
   alive = true
   closed = false
+  /**
+   * Cleared by a logout: the frames queued behind it (a message in the same TCP write) must not run. The
+   * socket closes right after, so they get no answer either.
+   */
+  runsCommands = true
   failedLogins = 0
   /** How many frames it may still send (rate limit). */
   readonly budget: FrameBudget

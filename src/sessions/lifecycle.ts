@@ -12,6 +12,12 @@ const SESSION_EXPIRED = JSON.stringify({ command: 'session_expired' })
  * logged in keep working, and a stolen token cannot push them out.
  */
 export async function startSession (app: FastifyInstance, conn: Connection, info: SessionInfo): Promise<void> {
+  // The socket closed while the login waited for the database: its close handling has run already, so
+  // anything registered now would stay forever (online, and counted against MAX_DEVICES_PER_USER).
+  if (conn.closed) {
+    app.log.info({ userId: info.userId, uuid: info.uuid, connectionId: conn.id }, 'login abandoned: connection closed')
+    return
+  }
   const previous = conn.session
   if (previous?.uuid !== info.uuid && app.sessions.device(info.userId, info.uuid) === undefined) {
     let others = 0

@@ -72,6 +72,13 @@ test('a cursor that is not ours is "Invalid message format"; no login, "Not auth
   const answer = await agent.request({ command: 'room_list', before: 'not-a-cursor' })
   assert.equal(answer.reason, 'Invalid message format')
   assert.deepEqual(answer.errors, [{ path: '/before', message: 'must be a nextCursor from an earlier room_list' }])
+  // Forged cursors that fit the pattern but not PostgreSQL's bigint: refused like any other.
+  for (const forged of ['99999999999999999999.1', '-99999999999999999999.1', '9223372036854775808.1']) {
+    const refused = await agent.request({ command: 'room_list', before: Buffer.from(forged).toString('base64url') })
+    assert.deepEqual(refused.errors, [{ path: '/before', message: 'must be a nextCursor from an earlier room_list' }], forged)
+  }
+  const edge = await agent.request({ command: 'room_list', before: Buffer.from('9223372036854775807.1').toString('base64url') })
+  assert.equal(edge.result, 'success')
   assert.equal((await agent.request({ command: 'room_list', limit: 'ten' })).code, 'INVALID_FORMAT')
   assert.equal((await (await connect(app)).request({ command: 'room_list' })).code, 'NOT_AUTHENTICATED')
 })

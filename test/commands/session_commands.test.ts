@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, connect, loggedIn, tokenFor, useDatabase } from '../helpers.js'
+import { build, connect, listen, loggedIn, loggedInReal, sendInOneWrite, tokenFor, useDatabase, type Frame } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -71,4 +71,26 @@ test('a refresh before expiry keeps the session open past the old token\'s exp',
   assert.equal((await client.request({ command: 'token_refresh', token: tokenFor(app, 4, '1h') })).result, 'success')
   assert.deepEqual(await client.settle(2000), [])
   assert.equal((await client.request({ command: 'ping' })).command, 'pong')
+})
+
+test('nothing sent after user_logout runs, even in the same TCP write: the message is neither stored nor broadcast', async (t) => {
+  const app = await build(t, db.database)
+  const url = await listen(app)
+  const agent = await loggedInReal(app, url, 4, 'phone')
+  const buyer = await loggedInReal(app, url, 14, 'buyer-phone')
+  sendInOneWrite(agent, [
+    { command: 'user_logout', requestId: 'bye' },
+    { command: 'user_message', roomId: 1, content: 'after logout', messageType: 'TEXT', requestId: 'late' },
+    { command: 'room_leave', roomId: 1, requestId: 'late-leave' }
+  ])
+  assert.deepEqual(await agent.next(), { command: 'user_logout', result: 'success', requestId: 'bye' })
+  assert.equal((await agent.closedWithin()).code, 1000)
+  assert.deepEqual(agent.pending(), [], 'no answer after the logout')
+  // Had anything run, it ran before the close: the room and the buyer's socket show it by now.
+  const history = await buyer.request({ command: 'room_history', roomId: 1 })
+  assert.deepEqual(history.messages, [])
+  assert.deepEqual(buyer.pending().filter((frame) => frame.command !== 'presence'), [])
+  const [room] = (await buyer.request({ command: 'room_list' })).rooms
+  assert.ok(room.members.some((member: Frame) => member.userId === '4'), 'the agent is still a member')
+  buyer.close()
 })

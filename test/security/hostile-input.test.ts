@@ -55,6 +55,7 @@ const fixedCases: HostileCase[] = [
   { name: '4 000 emoji (the limit, counted in characters)', send: message(emoji(4000)), check: (answer) => assert.equal(answer.message.content, emoji(4000)) },
   { name: '4 001 emoji', send: message(emoji(4001)), answer: { command: 'user_message', ...INVALID, errors: [{ path: '/content', message: 'must be at most 4000 characters' }] } },
   { name: 'SQL-looking text, stored as sent', send: message("'); DROP TABLE messages; --"), check: (answer) => assert.equal(answer.message.content, "'); DROP TABLE messages; --") },
+  { name: 'a /media/ path with encoded dot segments', send: { command: 'user_message', roomId: 1, messageType: 'IMAGE', media: '/media/%2e%2e/%2e%2e/etc/passwd' }, answer: { command: 'user_message', ...INVALID, errors: [{ path: '/media', message: 'must be a /media/ path in normal form (no dot segments, encoded separators or backslashes)' }] } },
   { name: 'a requestId over 64 characters', send: message('long id', { requestId: 'r'.repeat(65) }), answer: { command: 'user_message', ...INVALID } }
 ]
 

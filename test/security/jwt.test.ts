@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto'
-import { build, connect, TEST_CONFIG, useDatabase } from '../helpers.js'
+import { build, connect, loggedIn, TEST_CONFIG, useDatabase } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -19,6 +19,12 @@ function token (header: Record<string, unknown>, claims: Record<string, unknown>
   if (key === 'rsa') return `${head}.${createSign('RSA-SHA256').update(head).sign(privateKey).toString('base64url')}`
   return `${head}.${createHmac('sha256', key).update(head).digest('base64url')}`
 }
+/** Signs claims given as JSON text, so a number JSON.stringify cannot write (1e400) reaches the server as sent. */
+function tokenOfText (claimsJson: string): string {
+  const head = `${base64url(JSON.stringify({ typ: 'JWT', alg: 'HS256' }))}.${base64url(claimsJson)}`
+  return `${head}.${createHmac('sha256', SECRET).update(head).digest('base64url')}`
+}
+const absurdExpiries = ['1e15', '1e400', '8640000000001']
 const claims = (extra: Record<string, unknown> = {}) => ({ sub: '4', iat: now(), exp: now() + 600, ...extra })
 const hs = (extra?: Record<string, unknown>) => token({ alg: 'HS256' }, claims(extra), SECRET)
 
@@ -48,7 +54,8 @@ const cases: Array<{ name: string, config?: Record<string, string | number>, tok
   { name: 'nbf in the future', config: { JWT_CLOCK_TOLERANCE_S: 5 }, token: () => hs({ nbf: now() + 600 }), expect: 'INVALID_TOKEN' },
   { name: 'a valid token for another user', token: () => token({ alg: 'HS256' }, claims({ sub: '14' }), SECRET), expect: 'INVALID_TOKEN' },
   { name: 'a token with no user claim', token: () => token({ alg: 'HS256' }, { exp: now() + 600 }, SECRET), expect: 'INVALID_TOKEN' },
-  { name: 'garbage', token: () => 'not.a.jwt', expect: 'INVALID_TOKEN' }
+  { name: 'garbage', token: () => 'not.a.jwt', expect: 'INVALID_TOKEN' },
+  ...absurdExpiries.map((exp) => ({ name: `exp ${exp}`, token: () => tokenOfText(`{"sub":"4","exp":${exp}}`), expect: 'INVALID_TOKEN' as const }))
 ]
 
 for (const jwtCase of cases) {
@@ -67,3 +74,16 @@ for (const jwtCase of cases) {
     }
   })
 }
+
+test('token_refresh with an exp no date can hold is "Invalid token", and the session goes on', async (t) => {
+  const app = await build(t, db.database)
+  const client = await loggedIn(app, 4)
+  for (const exp of absurdExpiries) {
+    const answer = await client.request({ command: 'token_refresh', token: tokenOfText(`{"sub":"4","exp":${exp}}`) })
+    assert.deepEqual(answer, { command: 'token_refresh', result: 'failed', reason: 'Invalid token', code: 'INVALID_TOKEN' })
+  }
+  const exp = now() + 3600
+  const refreshed = await client.request({ command: 'token_refresh', token: hs({ exp }) })
+  assert.equal(refreshed.expiresAt, new Date(exp * 1000).toISOString())
+  client.close()
+})
