@@ -30,7 +30,7 @@ test('settings an operator must fix stop the real entry points with one line nam
   const refusals: Refusal[] = [
     { name: 'production without DATABASE_URL', settings: { NODE_ENV: 'production', JWT_SECRET: LONG_SECRET }, says: /^Invalid configuration: DATABASE_URL is required when NODE_ENV=production: set it to the PostgreSQL connection string .* set EMBEDDED_DB_IN_PRODUCTION=true$/ },
     { name: 'a short HMAC secret in production', settings: { NODE_ENV: 'production', JWT_SECRET: 'hunter2', DATABASE_URL: refused }, says: /^Invalid configuration: JWT_SECRET is 7 bytes; production needs at least 32 \(RFC 7518 §3\.2\)/ },
-    { name: 'a short secret for HS512', settings: { NODE_ENV: 'production', JWT_SECRET: LONG_SECRET, JWT_ALGORITHMS: 'HS512', DATABASE_URL: refused }, says: /^Invalid configuration: JWT_SECRET is 50 bytes; production needs at least 64/ },
+    { name: 'a short secret for HS512', settings: { NODE_ENV: 'production', JWT_SECRET: LONG_SECRET, JWT_ALGORITHMS: 'HS512', DATABASE_URL: refused }, says: /^Invalid configuration: JWT_SECRET is 49 bytes; production needs at least 64/ },
     { name: 'DATABASE_URL not a URL', settings: { DATABASE_URL: 'not-a-url' }, says: /^Invalid configuration: DATABASE_URL is not a URL: write it as postgres:\/\/user:password@host:5432\/database$/ },
     { name: 'a MySQL URL', settings: { DATABASE_URL: 'mysql://root@127.0.0.1/chat' }, says: /^Invalid configuration: DATABASE_URL must be a PostgreSQL URL \(postgres:\/\/ or postgresql:\/\/\), not mysql:\/\// },
     { name: 'PostgreSQL not listening', settings: { DATABASE_URL: refused }, says: new RegExp(`^DATABASE_URL postgres://postgres@127\\.0\\.0\\.1:\\d+/chat: connection refused by 127\\.0\\.0\\.1:\\d+: is PostgreSQL running there`) },
