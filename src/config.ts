@@ -125,7 +125,7 @@ export function loadConfig (source: ConfigInput | NodeJS.ProcessEnv = process.en
   if (firstError !== undefined) {
     const name = firstError.path.replace(/^\//, '')
     const described = (firstError.schema as { errorMessage?: string }).errorMessage ?? firstError.message
-    throw refuse(name, `${described} (got ${JSON.stringify(raw[name])})`)
+    throw refuse(name, `${described} (got ${JSON.stringify((source as Record<string, unknown>)[name] ?? raw[name])})`)
   }
   const production = (candidate as Config).NODE_ENV === 'production'
   const config = { ...candidate as Config, HOST: (candidate as Config).HOST ?? (production ? PRODUCTION_HOST : DEV_HOST) }

@@ -3,7 +3,7 @@ import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { defineCommand } from './types.js'
 
 export const RoomFocus = commandSchema({
-  roomId: Type.Union([Id, Type.Null()])
+  roomId: Type.Union([Id, Type.Null()], { errorMessage: 'must be an integer id, a string of digits, or null' })
 })
 
 /**

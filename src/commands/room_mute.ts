@@ -7,7 +7,7 @@ import { defineCommand } from './types.js'
 export const RoomMute = commandSchema({
   roomId: Id,
   /** ISO time; absent = until unmuted; null = unmute. */
-  until: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 40 }), Type.Null()]))
+  until: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 40 }), Type.Null()], { errorMessage: 'must be a time (ISO 8601) or null' }))
 })
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
