@@ -6,6 +6,7 @@ import dbPlugin from '../plugins/db.js'
 import authPlugin from '../plugins/auth.js'
 import enginesPlugin from '../plugins/engines.js'
 import deliveryPlugin from '../plugins/delivery.js'
+import accountStatusPlugin from '../plugins/account-status.js'
 import sessionsPlugin from '../plugins/sessions.js'
 import messagesPlugin from '../plugins/messages.js'
 import presencePlugin from '../plugins/presence.js'
@@ -77,6 +78,7 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
   await app.register(pushPlugin)
   await app.register(messagesPlugin)
   await app.register(presencePlugin)
+  await app.register(accountStatusPlugin)
   // Then the routes.
   await app.register(healthRoutes)
   await app.register(pushRoutes)

@@ -60,6 +60,9 @@ export const ConfigSchema = Type.Object({
   MAX_CONNECTIONS_PER_IP: Int(200, 1),
   MAX_DEVICES_PER_USER: Int(10, 1),
   MAX_FRAGMENTS: Int(64, 1),
+  // How often the status of the connected users is read again: a banned or deactivated user's devices are
+  // closed (4004) within this time. One query for all of them (docs/security.md has its cost).
+  ACCOUNT_CHECK_INTERVAL_MS: Int(15_000, 1),
   // How long a message store waits for a free connection of the pool before "Server is busy, try again".
   DB_POOL_WAIT_MS: Int(5000, 1),
   PRESENCE_MAX_ROOM_MEMBERS: Int(100, 2),
