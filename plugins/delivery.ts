@@ -11,7 +11,7 @@ declare module 'fastify' {
 /** Broker → node → registry: the only way frames reach this node's sockets. */
 export default fp(async (app) => {
   const { broker, publisher, sessions } = app
-  const node = new DeliveryNode({ sessions, hooks: { endReplacedSession: app.endReplacedSession }, log: app.log })
+  const node = new DeliveryNode({ sessions, hooks: { endReplacedSession: app.endReplacedSession, endDisabledAccount: app.endDisabledAccount }, log: app.log })
   broker.onEvent((event) => { node.receive(event) })
   // What the broker could not carry still reaches this node's own sockets.
   publisher.deliverHere = (event) => { node.receive(event) }

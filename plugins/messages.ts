@@ -21,10 +21,12 @@ export default fp(async (app) => {
         ...(input.origin !== undefined && { origin: { connectionId: input.origin } })
       })
       input.acknowledge?.(body)
+      // The message's push outbox rows were written with it; the worker decides per recipient now.
+      app.push.messageStored()
     },
     onError: (error, size) => { app.log.error({ err: error, batchSize: size }, 'message store failed') }
   }, { waitLimitMs: app.config.DB_POOL_WAIT_MS })
   app.decorate('messageStore', store)
   // In-flight stores finish before the database closes (this hook runs before the db plugin's).
   app.addHook('onClose', async () => { await store.drain() })
-}, { name: 'messages', dependencies: ['db', 'engines', 'delivery'] })
+}, { name: 'messages', dependencies: ['db', 'engines', 'delivery', 'push'] })

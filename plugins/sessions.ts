@@ -9,10 +9,13 @@ declare module 'fastify' {
     sessions: SessionRegistry
     /** Tells a connection that a newer login of the same device took over, and closes it with 4002. */
     endReplacedSession: (conn: Connection) => void
+    /** Tells a connection that its account is no longer active, and closes it with 4004. */
+    endDisabledAccount: (conn: Connection) => void
   }
 }
 
 const SESSION_REPLACED = JSON.stringify({ command: 'session_replaced' })
+const ACCOUNT_DISABLED = JSON.stringify({ command: 'account_disabled' })
 
 export default fp(async (app) => {
   const { config } = app
@@ -25,6 +28,11 @@ export default fp(async (app) => {
     conn.close(CloseCodes.SESSION_REPLACED, 'Session replaced')
   }
   app.decorate('endReplacedSession', endReplacedSession)
+  app.decorate('endDisabledAccount', (conn: Connection) => {
+    app.log.info({ userId: conn.session?.userId, uuid: conn.session?.uuid, connectionId: conn.id }, 'account disabled, closing')
+    conn.send(ACCOUNT_DISABLED)
+    conn.close(CloseCodes.ACCOUNT_DISABLED, 'Account disabled')
+  })
 
   // A socket that did not answer the previous ping is gone (half-open TCP, a phone that lost signal).
   const heartbeat = setInterval(() => {

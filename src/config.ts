@@ -47,12 +47,33 @@ export const ConfigSchema = Type.Object({
   MAX_CONNECTIONS_PER_IP: Int(200, 1),
   MAX_DEVICES_PER_USER: Int(10, 1),
   MAX_FRAGMENTS: Int(64, 1),
+  // How often the status of the connected users is read again: a banned or deactivated user's devices are
+  // closed (4004) within this time. One query for all of them (docs/security.md has its cost).
+  ACCOUNT_CHECK_INTERVAL_MS: Int(15_000, 1),
   // How long a message store waits for a free connection of the pool before "Server is busy, try again".
   DB_POOL_WAIT_MS: Int(5000, 1),
   PRESENCE_MAX_ROOM_MEMBERS: Int(100, 2),
   DEMO_SEED: Bool(true),
   // Behind a load balancer that sets X-Forwarded-For, the client's address is read from it (per-address limits).
-  TRUST_PROXY: Bool(false)
+  TRUST_PROXY: Bool(false),
+  // Push notifications (docs/push.md): off unless a provider is configured.
+  VAPID_PUBLIC_KEY: Optional,
+  VAPID_PRIVATE_KEY: Optional,
+  VAPID_SUBJECT: Optional,
+  FCM_SERVICE_ACCOUNT_JSON: Optional,
+  FCM_ENDPOINT: Type.String({ minLength: 1, default: 'https://fcm.googleapis.com' }),
+  FCM_TOKEN_URL: Optional,
+  PUSH_WORKER: Bool(true),
+  PUSH_DELAY_MS: Int(60_000),
+  PUSH_TTL_S: Int(3600, 1),
+  PUSH_MAX_ATTEMPTS: Int(5, 1),
+  PUSH_RETRY_BASE_MS: Int(1000, 1),
+  PUSH_LEASE_MS: Int(30_000, 100),
+  PUSH_POLL_MS: Int(1000, 10),
+  PUSH_SEND_TIMEOUT_MS: Int(10_000, 10),
+  PUSH_CLEAR_THROTTLE_MS: Int(5000),
+  PUSH_BREAKER_THRESHOLD: Int(5, 1),
+  PUSH_BREAKER_COOLDOWN_MS: Int(30_000, 1)
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -103,7 +124,22 @@ export function loadConfig (source: ConfigInput | NodeJS.ProcessEnv = process.en
     throw new Error('Invalid configuration: JWT_SECRET must not be the development secret in production')
   }
   if (production) config.DEMO_SEED = false
+  checkPushConfig(config)
   return config
+}
+
+/** Web Push needs its three settings together, and a subject push services can reach the sender by. */
+function checkPushConfig (config: Config): void {
+  const vapid = [config.VAPID_PUBLIC_KEY, config.VAPID_PRIVATE_KEY, config.VAPID_SUBJECT]
+  if (vapid.some((value) => value !== undefined) && vapid.some((value) => value === undefined)) {
+    throw new Error('Invalid configuration: VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together')
+  }
+  if (config.VAPID_SUBJECT !== undefined && !/^(mailto:[^@\s]+@[^@\s]+|https:\/\/[^\s]+)$/.test(config.VAPID_SUBJECT)) {
+    throw new Error(`Invalid configuration: VAPID_SUBJECT must be a mailto: or https: URL (got ${JSON.stringify(config.VAPID_SUBJECT)})`)
+  }
+  if (config.PUSH_LEASE_MS <= config.PUSH_SEND_TIMEOUT_MS) {
+    throw new Error('Invalid configuration: PUSH_LEASE_MS must be longer than PUSH_SEND_TIMEOUT_MS (a worker holds a row while it sends)')
+  }
 }
 
 /** The old names `source` still uses, to be warned about once the logger exists. */

@@ -9,6 +9,10 @@ import sync from './sync.js'
 import tokenRefresh from './token_refresh.js'
 import typing from './typing.js'
 import presenceQuery from './presence_query.js'
+import pushRegister from './push_register.js'
+import pushUnregister from './push_unregister.js'
+import roomFocus from './room_focus.js'
+import roomMute from './room_mute.js'
 import roomAddMember from './room_add_member.js'
 import roomCreate from './room_create.js'
 import roomLeave from './room_leave.js'
@@ -35,5 +39,9 @@ export const commands: Record<string, CommandDefinition> = {
   room_add_member: roomAddMember,
   room_remove_member: roomRemoveMember,
   room_leave: roomLeave,
-  presence_query: presenceQuery
+  presence_query: presenceQuery,
+  push_register: pushRegister,
+  push_unregister: pushUnregister,
+  room_mute: roomMute,
+  room_focus: roomFocus
 }

@@ -19,6 +19,8 @@ export default defineCommand({
     if (moved !== undefined) {
       // Every member's devices, the reader's other devices included (they clear their unread badge).
       await publishRoomEvent(app.publisher, roomId, moved.recipients, { command: 'message_read', roomId, userId, messageId, readAt: isoTime(moved.readAt) }, conn.id)
+      // The notification for the room goes from the reader's other devices too.
+      await app.push.roomRead(userId, roomId, messageId, conn.session!.uuid)
     }
     return {}
   }

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { commandSchema, isoTime } from '../protocol/envelope.js'
 import { fail } from '../protocol/errors.js'
 import { scheduleExpiry } from '../sessions/lifecycle.js'
+import { findUser } from '../chat/users.js'
 import { defineCommand } from './types.js'
 
 export const TokenRefresh = commandSchema({
@@ -17,6 +18,10 @@ export default defineCommand({
     const token = app.verifyToken(input.token)
     const session = conn.session!
     if (token.userId !== session.userId) fail('FORBIDDEN')
+    // A banned or deactivated user gets no longer session (the status check closes the socket soon).
+    const user = await findUser(app.db, session.userId)
+    if (user === undefined) return fail('USER_NOT_FOUND')
+    if (user.status !== 'ACTIVE') fail('ACCOUNT_INACTIVE')
     session.expiresAt = token.expiresAt
     scheduleExpiry(app, conn)
     app.log.info({ userId: session.userId, uuid: session.uuid, connectionId: conn.id }, 'token refreshed')

@@ -73,7 +73,9 @@ export const members = pgTable('members', {
   role: memberRole('role').notNull().default('MEMBER'),
   joinedAt: at('joined_at').notNull().defaultNow(),
   leftAt: at('left_at'),
-  lastReadMessageId: id('last_read_message_id')
+  lastReadMessageId: id('last_read_message_id'),
+  // room_mute: null = not muted, 'infinity' = until unmuted (docs/push.md).
+  mutedUntil: at('muted_until')
 }, (t) => [
   primaryKey({ columns: [t.roomId, t.userId] }),
   index('members_user_idx').on(t.userId)
@@ -100,6 +102,60 @@ export const messages = pgTable('messages', {
   uniqueIndex('messages_change_seq_uq').on(t.changeSeq),
   // sync: the changes of one room after a token, without reading the room's older messages.
   index('messages_room_change_idx').on(t.roomId, t.changeSeq)
+])
+
+export const pushProvider = pgEnum('push_provider', ['webpush', 'fcm'])
+
+/** One push registration per (user, device uuid); a new one replaces the old (docs/push.md). */
+export const pushRegistrations = pgTable('push_registrations', {
+  userId: id('user_id').notNull().references(() => users.id),
+  deviceUuid: text('device_uuid').notNull(),
+  provider: pushProvider('provider').notNull(),
+  /** The Web Push endpoint, or the FCM registration token. */
+  address: text('address').notNull(),
+  p256dh: text('p256dh'),
+  auth: text('auth'),
+  locale: text('locale'),
+  updatedAt: at('updated_at').notNull().defaultNow()
+}, (t) => [
+  primaryKey({ columns: [t.userId, t.deviceUuid] }),
+  // A browser or phone reaches one user at a time: registering it for another user moves it.
+  uniqueIndex('push_registrations_address_uq').on(t.provider, t.address)
+])
+
+export const pushKind = pgEnum('push_kind', ['message', 'clear'])
+export const pushState = pgEnum('push_state', ['pending', 'sent', 'skipped', 'expired', 'failed'])
+
+/**
+ * Pushes to do: one row per message and recipient who may need one (written by store_message_batch in
+ * the message's transaction), and "clear" rows when a user read a room. `due_at` is when a worker may
+ * next take the row: its delay, its backoff, or the lease of the worker holding it.
+ */
+export const pushOutbox = pgTable('push_outbox', {
+  id: serialId('id').primaryKey(),
+  kind: pushKind('kind').notNull().default('message'),
+  userId: id('user_id').notNull(),
+  roomId: id('room_id').notNull(),
+  /** The message pushed, or for a clear the message read up to. */
+  messageId: id('message_id').notNull(),
+  state: pushState('state').notNull().default('pending'),
+  dueAt: at('due_at').notNull().defaultNow(),
+  createdAt: at('created_at').notNull().defaultNow(),
+  attempts: integer('attempts').notNull().default(0),
+  /** Set by the worker that holds the row; only it may finish it. */
+  claimToken: text('claim_token'),
+  /** Devices already pushed for this row: a retry leaves them out. */
+  doneDevices: text('done_devices').array().notNull().default(sql`'{}'::text[]`),
+  /** A clear is not sent to the device that read the room. */
+  exceptDevice: text('except_device'),
+  finishedAt: at('finished_at')
+}, (t) => [
+  index('push_outbox_due_idx').on(t.dueAt).where(sql`state = 'pending'`),
+  uniqueIndex('push_outbox_message_user_uq').on(t.messageId, t.userId).where(sql`kind = 'message'`),
+  // Reads of one room coalesce into one pending clear per user.
+  uniqueIndex('push_outbox_clear_uq').on(t.userId, t.roomId).where(sql`kind = 'clear' AND state = 'pending'`),
+  index('push_outbox_finished_idx').on(t.finishedAt).where(sql`state <> 'pending'`),
+  index('push_outbox_user_room_idx').on(t.userId, t.roomId)
 ])
 
 export type UserRow = typeof users.$inferSelect

@@ -6,6 +6,8 @@ import type { Connection } from '../sessions/connection.js'
 export interface NodeHooks {
   /** A newer login of the same device took over: tell the connection and close it with 4002. */
   endReplacedSession: (conn: Connection) => void
+  /** The account is no longer active: tell each of the user's devices and close it with 4004. */
+  endDisabledAccount: (conn: Connection) => void
 }
 
 /**
@@ -37,6 +39,8 @@ export class DeliveryNode {
         break
       }
       case 'account_disabled':
+        for (const conn of [...this.sessions.devices(event.userId)]) this.hooks.endDisabledAccount(conn)
+        break
       case 'membership':
         break
       default:

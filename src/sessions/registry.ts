@@ -125,6 +125,11 @@ export class SessionRegistry {
     return devices instanceof Map ? devices.values() : [devices]
   }
 
+  /** The users with at least one logged-in device on this node. */
+  userIds (): IterableIterator<string> {
+    return this.byUser.keys()
+  }
+
   isOnline (userId: string): boolean {
     return this.byUser.has(userId)
   }

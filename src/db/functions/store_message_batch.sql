@@ -110,6 +110,18 @@ BEGIN
     SELECT s.new_id, s.room_id, s.nth, s.sender_id, s.content, s.message_type, s.media, s.client_id, s.reply_to, s.new_change
     FROM stamped s WHERE s.outcome = 'inserted'
   ),
+  -- The push outbox, in the message's transaction: one row per inserted message and member who may need
+  -- a push (not the sender, not muted, with a push registration). Whether and when it is sent is decided
+  -- by a push worker after commit (docs/push.md).
+  queued AS (
+    INSERT INTO push_outbox (user_id, room_id, message_id)
+    SELECT m.user_id, s.room_id, s.new_id
+    FROM stamped s
+    JOIN members m ON m.room_id = s.room_id AND m.left_at IS NULL AND m.user_id <> s.sender_id
+      AND (m.muted_until IS NULL OR m.muted_until <= now())
+    WHERE s.outcome = 'inserted'
+      AND EXISTS (SELECT 1 FROM push_registrations g WHERE g.user_id = m.user_id)
+  ),
   heads AS (
     UPDATE chat_rooms r SET last_seq = h.nth, last_message_id = h.new_id, last_message_at = now()
     FROM (SELECT DISTINCT ON (s.room_id) s.room_id, s.nth, s.new_id FROM stamped s WHERE s.outcome = 'inserted' ORDER BY s.room_id, s.nth DESC) h

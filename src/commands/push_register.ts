@@ -1,0 +1,19 @@
+import { registerDevice, readRegistration } from '../chat/push-registrations.js'
+import { commandSchema } from '../protocol/envelope.js'
+import { PushRegistrationFields } from '../protocol/push.js'
+import { defineCommand } from './types.js'
+
+export const PushRegister = commandSchema(PushRegistrationFields)
+
+/** Registers this device for pushes, replacing its earlier registration. */
+export default defineCommand({
+  schema: PushRegister,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    const { userId, uuid } = conn.session!
+    const registration = readRegistration(input, { userId, deviceUuid: uuid }, { production: app.config.NODE_ENV === 'production', providers: app.push.providers })
+    await registerDevice(app.db, registration)
+    app.log.info({ userId, uuid, provider: registration.provider }, 'push registered')
+    return {}
+  }
+})

@@ -1,0 +1,31 @@
+import { Type } from '@sinclair/typebox'
+import { muteRoom } from '../chat/room-mute.js'
+import { commandSchema, Id, idString, isoTime } from '../protocol/envelope.js'
+import { fail } from '../protocol/errors.js'
+import { defineCommand } from './types.js'
+
+export const RoomMute = commandSchema({
+  roomId: Id,
+  /** ISO time; absent = until unmuted; null = unmute. */
+  until: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 40 }), Type.Null()]))
+})
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
+
+/** Mutes a room's pushes for the caller; answers `muted` and `mutedUntil` (null when muted until unmuted, or not muted). */
+export default defineCommand({
+  schema: RoomMute,
+  requiresAuth: true,
+  async handler (input, { app, conn }) {
+    let until: Date | 'until-unmuted' | null = 'until-unmuted'
+    if (typeof input.until === 'string') {
+      const parsed = ISO_TIME.test(input.until) ? new Date(input.until) : undefined
+      if (parsed === undefined || Number.isNaN(parsed.getTime())) return fail('INVALID_FORMAT', [{ path: '/until', message: 'Expected an ISO 8601 time' }])
+      until = parsed
+    } else if (input.until === null) {
+      until = null
+    }
+    const state = await muteRoom(app.db, idString(input.roomId), conn.session!.userId, until)
+    return { roomId: idString(input.roomId), muted: state.muted, mutedUntil: state.until === null ? null : isoTime(state.until) }
+  }
+})
