@@ -18,6 +18,8 @@ import { bigroom, type BigroomFigures } from './scenarios/bigroom.js'
 import { idle, type IdleFigures } from './scenarios/idle.js'
 import { reconnect, type ReconnectFigures } from './scenarios/reconnect.js'
 import { commit } from './scenarios/commit.js'
+import { writers } from './scenarios/writers.js'
+import { cluster } from './scenarios/cluster.js'
 import type { RunOptions, ScenarioContext } from './scenarios/context.js'
 
 const args = new Map(process.argv.slice(2).map((arg) => {
@@ -27,7 +29,7 @@ const args = new Map(process.argv.slice(2).map((arg) => {
 const quick = args.has('quick')
 const check = args.has('check')
 const list = (name: string, fallback: string[]) => args.get(name)?.split(',') ?? fallback
-const scenarios = list('only', ['commit', 'pairs', 'bigroom', 'idle', 'reconnect'])
+const scenarios = list('only', ['commit', 'writers', 'pairs', 'bigroom', 'idle', 'reconnect', 'cluster'])
 const kinds = list('servers', SERVER_KINDS) as ServerKind[]
 const options: RunOptions = {
   quick,
@@ -42,7 +44,9 @@ const log = (line: string) => console.log(`[${((Date.now() - began) / 1000).toFi
 log(`database: ${adminUrl === undefined ? 'PGlite (set DATABASE_URL for PostgreSQL)' : 'PostgreSQL'}; filling a fresh one`)
 const database = await createBenchDatabase(adminUrl)
 const ctx: ScenarioContext = { options, secret: randomBytes(24).toString('hex'), log }
-const start = async (kind: ServerKind) => ServerProcess.start(kind, {
+const redisUrl = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL
+const start = async (kind: ServerKind, redis?: { redisUrl: string, redisPrefix: string }) => ServerProcess.start(kind, {
+  ...redis,
   port: await freePort(),
   secret: ctx.secret,
   roomsFile: database.roomsFile,
@@ -78,6 +82,11 @@ try {
     log('commit: group commit on and off, in this process')
     results.commit = await commit(ctx, database)
   }
+  if (scenarios.includes('writers')) {
+    log('writers: 1, 2 and 3 writer processes (nodes) storing together on one PostgreSQL')
+    const measured = await writers(ctx, database)
+    if (measured !== undefined) results.writers = measured
+  }
   if (quick) {
     // The smoke test: one server per kind for every scenario (idle first, on the fresh process).
     for (const kind of kinds) {
@@ -94,6 +103,15 @@ try {
         const server = await start(kind)
         try { figures[name][kind] = await SCENARIOS[name](ctx, server) as never } finally { await server.stop() }
       }
+    }
+  }
+  if (scenarios.includes('cluster') && kinds.includes('project')) {
+    if (redisUrl === undefined || adminUrl === undefined) {
+      log('cluster: skipped, two nodes need PostgreSQL and Redis (set DATABASE_URL and REDIS_URL)')
+    } else {
+      log('cluster: the pairs load on one node, then with each pair split over two nodes sharing Redis')
+      const redis = { redisUrl, redisPrefix: `bench-${randomBytes(4).toString('hex')}:` }
+      results.cluster = await cluster(ctx, async (withRedis) => await start('project', withRedis ? redis : undefined))
     }
   }
 } finally {
@@ -131,7 +149,7 @@ console.log(`\n${table}`)
 log(`results in bench/${resultsPath}latest.json and latest.md${caveats.length === 0 ? '' : ` (not comparable with the targets: ${caveats.join('; ')})`}`)
 
 const lost = [results.pairs, results.bigroom, results.idle, results.reconnect].flatMap((scenario) =>
-  kinds.map((kind) => (scenario?.[kind] as { loss?: number } | undefined)?.loss ?? 0))
+  kinds.map((kind) => (scenario?.[kind] as { loss?: number } | undefined)?.loss ?? 0)).concat(results.cluster?.loss ?? 0)
 if (check && lost.some((loss) => loss !== 0)) {
   console.error('check failed: messages, deliveries or connections were lost (see the table above)')
   process.exitCode = 1

@@ -37,6 +37,10 @@ export const ConfigSchema = Type.Object({
   PGLITE_DIR: Type.String({ minLength: 1, default: './data/pglite' }),
   DB_POOL_MAX: Int(10, 1),
   REDIS_URL: Optional,
+  // Keys and channels of this deployment start with it: several deployments (or test runs) can share a Redis.
+  REDIS_PREFIX: Type.String({ minLength: 1, default: 'chat:' }),
+  // A node's users stay online this long after its last renewal when it dies without saying goodbye.
+  PRESENCE_LEASE_MS: Int(30_000, 300),
   JWT_SECRET: Optional,
   JWT_PUBLIC_KEY: Optional,
   JWT_ALGORITHMS: Optional,

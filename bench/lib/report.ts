@@ -1,5 +1,7 @@
 import type { BigroomFigures } from '../scenarios/bigroom.js'
 import type { CommitFigures } from '../scenarios/commit.js'
+import type { WritersFigures } from '../scenarios/writers.js'
+import type { ClusterFigures } from '../scenarios/cluster.js'
 import type { IdleFigures } from '../scenarios/idle.js'
 import type { PairsFigures } from '../scenarios/pairs.js'
 import type { ReconnectFigures } from '../scenarios/reconnect.js'
@@ -12,6 +14,8 @@ export interface Results {
   command: string
   machine: { cpus: number, cpuModel: string, memoryGb: number, node: string, database: string }
   commit?: CommitFigures
+  writers?: WritersFigures
+  cluster?: ClusterFigures
   pairs?: PerServer<PairsFigures> & { maxRate: PerServer<number>, ratioNaive: number | null, ratioForward: number | null }
   bigroom?: PerServer<BigroomFigures> & { ratioNaive: number | null, ratioForward: number | null }
   idle?: PerServer<IdleFigures> & { ratioNaive: number | null, ratioForward: number | null }
@@ -60,7 +64,22 @@ export function markdown (results: Results): string {
     for (const [name, ...values] of rows) lines.push(`| ${name} | ${values.map(cell).join(' | ')} |`)
     lines.push('')
   }
-  const { commit, pairs, bigroom, idle, reconnect } = results
+  const { commit, writers, cluster, pairs, bigroom, idle, reconnect } = results
+  if (cluster !== undefined) {
+    lines.push('**Cluster** (the pairs load with the two members of each pair in different load processes: both on one node, then each on its own node, every message crossing Redis)', '',
+      '| msg/s sent | one node: stored/s | p50 ms | p99 ms | two nodes: stored/s | p50 ms | p99 ms |', '|---|---|---|---|---|---|---|')
+    for (const one of cluster.oneNode) {
+      const two = cluster.twoNodes.find((step) => step.rate === one.rate)
+      lines.push(`| ${one.rate} | ${one.storedPerS} | ${one.p50} | ${one.p99} | ${two?.storedPerS ?? '–'} | ${two?.p50 ?? '–'} | ${two?.p99 ?? '–'} |`)
+    }
+    lines.push('')
+  }
+  if (writers !== undefined) {
+    lines.push(`**Writers** (1, 2 and 3 processes, each a MessageStore with its own pool as a node has, storing at full speed into disjoint rooms of one PostgreSQL): ${writers.scaling ?? '–'}× the messages per second of one`, '',
+      '| writers | change-order lock | msg/s together | storing (average) | of them waiting for an advisory lock |', '|---|---|---|---|---|')
+    for (const run of writers.runs) lines.push(`| ${run.writers} | ${run.ownLock ? 'one each' : 'shared'} | ${run.perS} | ${run.storing} | ${run.lockWaiting} |`)
+    lines.push('')
+  }
   if (commit !== undefined) {
     lines.push(`**Group commit** (the project's store alone, in the benchmark's process, a burst of messages over the pair rooms): ${commit.gain ?? '–'}× the messages per second of one transaction per message`, '',
       '| messages per transaction | burst | msg/s | p50 ms | p99 ms |', '|---|---|---|---|---|')

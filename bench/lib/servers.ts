@@ -29,6 +29,9 @@ export interface ServerOptions {
   /** Room membership file for the forward peer. */
   roomsFile: string
   cpuProfileDir?: string
+  /** Several nodes of the project share this Redis (and its key prefix). */
+  redisUrl?: string
+  redisPrefix?: string
 }
 
 /** One benchmarked server in its own process. */
@@ -57,7 +60,9 @@ export class ServerProcess {
         JWT_SECRET: options.secret,
         DATABASE_URL: options.databaseUrl ?? '',
         ...(options.pgliteDir !== undefined && { PGLITE_DIR: options.pgliteDir }),
-        BENCH_ROOMS_FILE: options.roomsFile
+        BENCH_ROOMS_FILE: options.roomsFile,
+        REDIS_URL: options.redisUrl ?? '',
+        REDIS_PREFIX: options.redisPrefix ?? ''
       }
     })
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()))

@@ -94,6 +94,11 @@ export interface Broker {
    * A listener that throws is logged by the engine; the other listeners and later events go on.
    */
   onEvent: (listener: BrokerListener) => void
+  /**
+   * A networked engine calls `listener` when its subscriptions are back after it lost its server: what
+   * was published meanwhile never reached this node.
+   */
+  onResume?: (listener: () => void) => void
   /** Whether the engine can publish right now (readiness), without a round trip. */
   healthy: () => boolean
   /** A round trip to the engine; rejects when it is unreachable. */

@@ -65,21 +65,24 @@ export class MessageStore {
   private readonly onError: (error: unknown, size: number) => void
   private readonly maxBatch: number
   private readonly waitLimitMs: number
+  private readonly changeOrderLock: number
 
   /**
    * `maxBatch` 1 turns group commit off (one transaction per message): the benchmark compares both.
-   * `waitLimitMs` bounds how long a batch waits for a database connection.
+   * `waitLimitMs` bounds how long a batch waits for a database connection. `changeOrderLock` is the
+   * lock every writer shares; the benchmark gives writers locks of their own to measure what it costs.
    */
   constructor (
     db: Db,
     hooks: { onStored: (stored: StoredMessage) => void, onError: (error: unknown, size: number) => void },
-    options: { maxBatch?: number, waitLimitMs?: number } = {}
+    options: { maxBatch?: number, waitLimitMs?: number, changeOrderLock?: number } = {}
   ) {
     this.runStatement = statementRunner(db)
     this.onStored = hooks.onStored
     this.onError = hooks.onError
     this.maxBatch = options.maxBatch ?? MAX_BATCH
     this.waitLimitMs = options.waitLimitMs ?? 5000
+    this.changeOrderLock = options.changeOrderLock ?? CHANGE_ORDER_LOCK
   }
 
   submit (input: NewMessage): Promise<StoreResult> {
@@ -151,7 +154,7 @@ export class MessageStore {
    */
   private storeOnce (inputs: NewMessage[]): Promise<StoreResult[]> {
     return new Promise((resolve, reject) => {
-      const statement = this.runStatement(STORE_BATCH, [JSON.stringify(inputs.map(toBatchElement)), CHANGE_ORDER_LOCK])
+      const statement = this.runStatement(STORE_BATCH, [JSON.stringify(inputs.map(toBatchElement)), this.changeOrderLock])
       const timer = setTimeout(() => {
         if (statement.giveUp()) reject(Object.assign(new Error('no database connection within the wait limit'), { code: 'DB_POOL_TIMEOUT' }))
       }, this.waitLimitMs)

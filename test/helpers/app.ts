@@ -14,6 +14,8 @@ export const TEST_CONFIG: ConfigInput = {
   LOG_LEVEL: 'silent',
   JWT_SECRET: 'test-secret-of-sufficient-length-0123456789',
   DATABASE_URL: '',
+  // One node, no Redis, unless a test joins nodes: REDIS_URL in the environment is for those.
+  REDIS_URL: '',
   HEARTBEAT_INTERVAL_MS: 30_000,
   CLOSE_GRACE_MS: 20
 }

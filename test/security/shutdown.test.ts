@@ -45,6 +45,8 @@ test('SIGTERM mid-traffic: in-flight stores finish, sockets close with 1001, and
     RATE_LIMIT_PER_S: '100000',
     RATE_LIMIT_BURST: '100000',
     DATABASE_URL: onPostgres ? db.url! : '',
+    // One node alone: the machine's Redis (set for the multi-node suites) is shared with other test runs.
+    REDIS_URL: '',
     PGLITE_DIR: pgliteDir
   }
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: process.cwd(), env, stdio: ['ignore', 'ignore', 'inherit'] })

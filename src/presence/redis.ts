@@ -1,0 +1,212 @@
+import type { Redis } from 'ioredis'
+import type { RedisLog } from '../redis/connection.js'
+import type { DevicePresence, PresenceSource } from './types.js'
+
+type Device = { userId: string, uuid: string }
+
+export interface RedisPresenceOptions {
+  prefix: string
+  nodeId: string
+  /** How long a node's entries stay valid without a renewal. */
+  leaseMs: number
+  log: RedisLog
+}
+
+/** How many leases a user's keys outlive their last renewal by. */
+const KEY_LEASES = 20
+
+/** Users renewed per pipeline: a bounded amount of work and of memory per round trip. */
+const RENEW_CHUNK = 1000
+
+/**
+ * Presence across nodes, in Redis. For each user, a sorted set of the nodes holding one of their devices,
+ * scored by when that node's lease runs out, and a hash of their devices (uuid@node → room focus).
+ * Both keys carry the user id as hash tag, so they live on one shard of a Redis Cluster.
+ *
+ * A live node renews the leases of its users every third of the lease; a node that dies without saying
+ * goodbye stops renewing, and its users count as offline once the lease has run out (PRESENCE_LEASE_MS
+ * after the last renewal at most). Everything in Redis is rewritten by the next renewal, so Redis losing
+ * its data costs at most one renewal period of wrong answers: the truth is each node's own registry.
+ */
+export class RedisPresence implements PresenceSource {
+  /** This node's devices: user → uuid → room focus. */
+  private readonly local = new Map<string, Map<string, string | null>>()
+  private readonly timer: NodeJS.Timeout
+  private renewing: Promise<void> | undefined
+
+  constructor (private readonly redis: Redis, private readonly options: RedisPresenceOptions) {
+    this.timer = setInterval(() => { void this.renew() }, Math.max(100, Math.floor(options.leaseMs / 3))).unref()
+  }
+
+  private onlineKey (userId: string): string { return `${this.options.prefix}online:{${userId}}` }
+  private devicesKey (userId: string): string { return `${this.options.prefix}devices:{${userId}}` }
+  /** One field per (device, node): a takeover's old node removing its entry leaves the new node's alone. */
+  private deviceField (uuid: string): string { return `${uuid}@${this.options.nodeId}` }
+
+  /**
+   * The subset of `userIds` with a device on a live node: one round trip for the lot. While Redis is
+   * away the answer is this node's own devices (what it knows for sure), not an error.
+   */
+  async online (userIds: string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set()
+    try {
+      return await this.onlineAnywhere(userIds)
+    } catch (error) {
+      this.options.log.warn({ err: error, users: userIds.length }, 'presence unreachable: answering from this node')
+      return new Set(userIds.filter((userId) => this.local.has(userId)))
+    }
+  }
+
+  private async onlineAnywhere (userIds: string[]): Promise<Set<string>> {
+    const result = new Set<string>()
+    const now = Date.now()
+    const pipeline = this.redis.pipeline()
+    for (const userId of userIds) pipeline.zcount(this.onlineKey(userId), `(${now}`, '+inf')
+    const answers = await pipeline.exec()
+    userIds.forEach((userId, index) => {
+      const [error, count] = answers?.[index] ?? [new Error('no answer'), 0]
+      if (error !== null) throw error
+      if (Number(count) > 0) result.add(userId)
+    })
+    return result
+  }
+
+  /** The devices of `userId` connected to a live node, with their room focus. */
+  async devices (userId: string): Promise<DevicePresence[]> {
+    return (await this.devicesOf([userId])).get(userId) ?? []
+  }
+
+  /** The devices of each of `userIds` connected to a live node: one round trip for the lot. */
+  async devicesOf (userIds: string[]): Promise<Map<string, DevicePresence[]>> {
+    const now = Date.now()
+    const pipeline = this.redis.pipeline()
+    for (const userId of userIds) {
+      pipeline.zrangebyscore(this.onlineKey(userId), `(${now}`, '+inf')
+      pipeline.hgetall(this.devicesKey(userId))
+    }
+    const answers = await pipeline.exec() ?? []
+    const states = new Map<string, DevicePresence[]>()
+    userIds.forEach((userId, index) => {
+      const [nodesError, nodes] = answers[2 * index] ?? [new Error('no answer'), []]
+      const [devicesError, devices] = answers[2 * index + 1] ?? [new Error('no answer'), {}]
+      if (nodesError !== null) throw nodesError
+      if (devicesError !== null) throw devicesError
+      const live = new Set(nodes as string[])
+      const found: DevicePresence[] = []
+      for (const [field, value] of Object.entries(devices as Record<string, string>)) {
+        const at = field.lastIndexOf('@')
+        const node = field.slice(at + 1)
+        if (live.has(node)) found.push({ userId, uuid: field.slice(0, at), nodeId: node, focusRoomId: (JSON.parse(value) as { focus: string | null }).focus })
+      }
+      states.set(userId, found)
+    })
+    return states
+  }
+
+  deviceConnected (device: Device): void {
+    this.settle(this.connected(device.userId, device.uuid), 'presence write failed')
+  }
+
+  deviceDisconnected (device: Device): void {
+    this.settle(this.disconnected(device.userId, device.uuid), 'presence write failed')
+  }
+
+  focus (device: Device, roomId: string | null): void {
+    this.settle(this.focused(device.userId, device.uuid, roomId), 'presence write failed')
+  }
+
+  healthy (): boolean {
+    return this.redis.status === 'ready'
+  }
+
+  /**
+   * A write that failed (Redis away) is not retried by itself: the next renewal rewrites everything
+   * this node holds, and an entry of a device that left expires with its lease.
+   */
+  private settle (write: Promise<void>, message: string): void {
+    write.catch((error: unknown) => { this.options.log.warn({ err: error }, message) })
+  }
+
+  /** A device logged in on this node. */
+  async connected (userId: string, uuid: string): Promise<void> {
+    let devices = this.local.get(userId)
+    if (devices === undefined) this.local.set(userId, devices = new Map())
+    devices.set(uuid, null)
+    await this.write([userId], [[userId, uuid]])
+  }
+
+  /** A device left this node (closed, replaced, logged out). */
+  async disconnected (userId: string, uuid: string): Promise<void> {
+    const devices = this.local.get(userId)
+    if (devices?.delete(uuid) !== true) return
+    const pipeline = this.redis.pipeline()
+    pipeline.hdel(this.devicesKey(userId), this.deviceField(uuid))
+    if (devices.size === 0) {
+      this.local.delete(userId)
+      pipeline.zrem(this.onlineKey(userId), this.options.nodeId)
+    }
+    await this.exec(pipeline)
+  }
+
+  /** The room a device shows in the foreground changed (null: none). */
+  async focused (userId: string, uuid: string, roomId: string | null): Promise<void> {
+    const devices = this.local.get(userId)
+    if (devices?.has(uuid) !== true) return
+    devices.set(uuid, roomId)
+    await this.write([], [[userId, uuid]])
+  }
+
+  /** Rewrites every entry of this node with a fresh lease; runs by itself every third of the lease. */
+  async renew (): Promise<void> {
+    if (this.renewing !== undefined) return await this.renewing
+    this.renewing = (async () => {
+      const users = [...this.local.keys()]
+      for (let start = 0; start < users.length; start += RENEW_CHUNK) {
+        const chunk = users.slice(start, start + RENEW_CHUNK)
+        await this.write(chunk, chunk.flatMap((userId) => [...this.local.get(userId)?.keys() ?? []].map((uuid): [string, string] => [userId, uuid])))
+      }
+    })().catch((error: unknown) => {
+      this.options.log.warn({ err: error }, 'presence renewal failed')
+    }).finally(() => { this.renewing = undefined })
+    return await this.renewing
+  }
+
+  /** This node says goodbye: its users are no longer online through it. */
+  async close (): Promise<void> {
+    clearInterval(this.timer)
+    const pipeline = this.redis.pipeline()
+    for (const [userId, devices] of this.local) {
+      pipeline.zrem(this.onlineKey(userId), this.options.nodeId)
+      for (const uuid of devices.keys()) pipeline.hdel(this.devicesKey(userId), this.deviceField(uuid))
+    }
+    this.local.clear()
+    await this.exec(pipeline).catch((error: unknown) => { this.options.log.warn({ err: error }, 'presence goodbye failed') })
+    this.redis.disconnect()
+  }
+
+  /** Leases for `users` (this node holds a device of each) and the entries of `devices`. */
+  private async write (users: string[], devices: Array<[string, string]>): Promise<void> {
+    const { leaseMs, nodeId } = this.options
+    const expiresAt = Date.now() + leaseMs
+    const pipeline = this.redis.pipeline()
+    for (const userId of users) {
+      pipeline.zadd(this.onlineKey(userId), expiresAt, nodeId)
+      // The keys only collect garbage: a user nobody renews leaves no key behind for long. Online is the
+      // lease's score, never the key's existence.
+      pipeline.pexpire(this.onlineKey(userId), KEY_LEASES * leaseMs)
+    }
+    for (const [userId, uuid] of devices) {
+      const focus = this.local.get(userId)?.get(uuid)
+      if (focus === undefined) continue
+      pipeline.hset(this.devicesKey(userId), this.deviceField(uuid), JSON.stringify({ focus }))
+      pipeline.pexpire(this.devicesKey(userId), KEY_LEASES * leaseMs)
+    }
+    await this.exec(pipeline)
+  }
+
+  private async exec (pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
+    const answers = await pipeline.exec() ?? []
+    const failed = answers.find(([error]) => error !== null)
+    if (failed !== undefined) throw failed[0]
+  }
+}
