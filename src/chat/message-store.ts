@@ -234,9 +234,9 @@ function toResults (inputs: NewMessage[], rows: BatchRow[]): StoreResult[] {
         deletedAt: row.deleted_at === null ? null : toDate(row.deleted_at),
         changeSeq: row.change_seq
       },
-      // The room the request named (a retry names the room of its original).
-      room: toRoomHeader({ id: input.roomId, listingId: row.listing_id, title: row.room_title, listingTitle: row.listing_title }),
-      recipients: recipientsByRoom.get(input.roomId) ?? [],
+      // The room the message is in: a retry sent to another room is answered with its original's room.
+      room: toRoomHeader({ id: row.room_id, listingId: row.listing_id, title: row.room_title, listingTitle: row.listing_title }),
+      recipients: recipientsByRoom.get(row.room_id) ?? [],
       input
     }
   })

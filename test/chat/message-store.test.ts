@@ -82,6 +82,8 @@ test('one batch over two rooms: seq per room, replies checked against the room, 
   assert.ok(reply.ok)
   assert.equal(reply.row.replyToMessageId, first.row.id)
   assert.deepEqual(results[3]!.ok && results[3]!.row, reply.row, 'the duplicate is answered with the stored row')
+  assert.deepEqual(results[3]!.ok && results[3]!.room, reply.room, 'and with the room it is in, not the room the retry named')
+  assert.deepEqual(reply.room, { roomId: '1', listingId: '123', title: 'Bán nhà mặt phố Hà Nội' })
   assert.deepEqual(reply.recipients.sort(), ['14', '4'])
   assert.deepEqual(results[2]!.ok && results[2]!.recipients.sort(), ['15', '4'])
   // Ids and change order follow arrival order.

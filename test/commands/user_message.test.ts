@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { eq, sql } from 'drizzle-orm'
 import { build, connect, failure, loggedIn, onPostgres, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
 import { chatRooms, messages } from '../../src/db/schema.js'
+import { addRoom } from '../conversation.js'
 
 const db = useDatabase()
 
@@ -143,6 +144,29 @@ test('a retry with the same clientMessageId stores nothing new and is answered w
   assert.equal(reply.result, 'success')
   assert.notEqual(reply.message.messageId, first.message.messageId)
   assert.equal(reply.message.seq, 2)
+})
+
+test('a retry sent to another room is answered with the original, room and all, and reaches nobody there', async (t) => {
+  const app = await build(t, db.database)
+  await addRoom(app, '2', { 4: 'OWNER', 15: 'MEMBER' })
+  const agent = await loggedIn(app, 4)
+  const buyer = await loggedIn(app, 14)
+  const other = await loggedIn(app, 15)
+  const first = await agent.request(textMessage('ở phòng một', { clientMessageId: 'c-9' }))
+  assert.equal(first.result, 'success')
+  assert.deepEqual(first.room, ROOM_1, 'the acknowledgement names the room')
+  assert.deepEqual((await buyer.next()).room, ROOM_1)
+
+  const retry = await agent.request(textMessage('ở phòng một', { roomId: 2, clientMessageId: 'c-9', requestId: 'again' }))
+  assert.equal(retry.result, 'success')
+  assert.deepEqual(retry.message, first.message)
+  assert.deepEqual(retry.room, ROOM_1, 'the retry names the room its original is in')
+  // A marker sent to room 2 afterwards is the first thing its other member hears: the retry was not broadcast.
+  const marker = await agent.request(textMessage('mốc', { roomId: 2 }))
+  assert.deepEqual(marker.room, { roomId: '2', listingId: null, title: 'Room 2' })
+  assert.deepEqual((await other.next()).message, marker.message)
+  assert.equal(marker.message.seq, 1, 'nothing was stored in room 2 before the marker')
+  assert.deepEqual((await app.db.select({ id: messages.id }).from(messages)).length, 2)
 })
 
 test('consecutive messages in a room get seq 1, 2, 3 and the room remembers the last one', async (t) => {

@@ -68,7 +68,7 @@ BEGIN
   -- Lookups are scalar subqueries, so each is an index probe whatever the planner thinks of the batch's size.
   RETURN QUERY
   WITH judged AS (
-    SELECT i.*, r.id IS NOT NULL AS room_found, r.last_seq, r.title AS room_title, r.listing_id,
+    SELECT i.*, r.id IS NOT NULL AS room_found, r.last_seq,
       (SELECT 1 FROM members m WHERE m.room_id = i.room_id AND m.user_id = i.sender_id AND m.left_at IS NULL) IS NOT NULL AS is_member,
       CASE WHEN i.client_id IS NOT NULL THEN
         (SELECT e.id FROM messages e WHERE e.sender_id = i.sender_id AND e.client_message_id = i.client_id) END AS existing_id,
@@ -157,15 +157,18 @@ BEGIN
     e.edited_at,
     e.deleted_at,
     (CASE a.outcome WHEN 'inserted' THEN a.new_change WHEN 'same-as' THEN a.key_change ELSE e.change_seq END)::text,
-    a.room_title,
-    a.listing_id::text,
-    (SELECT l.title FROM listings l WHERE l.id = a.listing_id),
+    -- The header of the room the answered message is in: a retry sent to another room is answered with
+    -- its original, room and all.
+    h.title,
+    h.listing_id::text,
+    (SELECT l.title FROM listings l WHERE l.id = h.listing_id),
     -- The current members, once per room written to: they receive the broadcast (a duplicate is not
     -- broadcast again).
     CASE WHEN a.outcome = 'inserted' AND a.nth_in_batch = 1 THEN
       ARRAY(SELECT m.user_id::text FROM members m WHERE m.room_id = a.room_id AND m.left_at IS NULL ORDER BY m.user_id) END
   FROM answered a
   LEFT JOIN messages e ON e.id = a.existing_id
+  LEFT JOIN chat_rooms h ON h.id = CASE a.outcome WHEN 'inserted' THEN a.room_id WHEN 'same-as' THEN a.key_room ELSE e.room_id END
   ORDER BY a.ord;
 END
 $$;
