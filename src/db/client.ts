@@ -85,14 +85,14 @@ async function openPostgres (url: string, poolMax: number, runMigrations: boolea
 }
 
 async function openPglite (dir: string, runMigrations: boolean): Promise<Database> {
-  const { PGlite } = await import('@electric-sql/pglite')
+  const { TextKeepingPGlite } = await import('./pglite-text.js')
   const { drizzle } = await import('drizzle-orm/pglite')
   let unlock = () => {}
   if (dir !== 'memory://') {
     mkdirSync(dir, { recursive: true })
     unlock = lockPgliteDir(dir)
   }
-  const client = dir === 'memory://' ? new PGlite() : new PGlite(dir)
+  const client = dir === 'memory://' ? new TextKeepingPGlite() : new TextKeepingPGlite(dir)
   const db = drizzle({ client, schema })
   try {
     await client.waitReady
