@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { MessageStore } from '../src/chat/message-store.js'
 import { messageEventBody } from '../src/chat/wire.js'
+import { buildFrame, Events } from '../src/protocol/events.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +16,7 @@ export default fp(async (app) => {
       const { row, input } = stored
       app.log.info({ messageId: row.id, roomId: row.roomId, senderId: row.senderId, type: row.messageType, size: row.content?.length ?? 0 }, 'message stored')
       const body = messageEventBody(row, input.sender, stored.room)
-      const frame = JSON.stringify({ command: 'user_message', ...body })
+      const frame = buildFrame(Events.user_message, body)
       void app.publisher.toRoom(row.roomId, stored.recipients, frame, {
         seq: row.seq,
         ...(input.origin !== undefined && { origin: { connectionId: input.origin } })

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { presenceAudiences, recordLastSeen } from '../src/chat/presence.js'
 import type { PresenceSource } from '../src/presence/types.js'
+import { buildFrame, Events } from '../src/protocol/events.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,7 +46,7 @@ export default fp(async (app) => {
       const peers = audiences.get(change.userId)
       if (peers === undefined) continue
       const lastSeenAt = change.online ? null : change.at.toISOString()
-      const frame = JSON.stringify({ command: 'presence', userId: change.userId, online: change.online, lastSeenAt })
+      const frame = buildFrame(Events.presence, { userId: change.userId, online: change.online, lastSeenAt })
       await publisher.toUsers(peers, frame)
     }
   }

@@ -3,6 +3,7 @@ import { SessionRegistry } from '../src/sessions/registry.js'
 import type { Connection } from '../src/sessions/connection.js'
 import { CloseCodes } from '../src/protocol/close-codes.js'
 import { expireSession } from '../src/sessions/lifecycle.js'
+import { buildFrame, Events } from '../src/protocol/events.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,8 +15,8 @@ declare module 'fastify' {
   }
 }
 
-const SESSION_REPLACED = JSON.stringify({ command: 'session_replaced' })
-const ACCOUNT_DISABLED = JSON.stringify({ command: 'account_disabled' })
+const SESSION_REPLACED = buildFrame(Events.session_replaced, {})
+const ACCOUNT_DISABLED = buildFrame(Events.account_disabled, {})
 
 export default fp(async (app) => {
   const { config } = app

@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js'
 import { chatRooms, listings, members, messages, users } from '../db/schema.js'
 import { messagesById } from './history.js'
 import { toRoomHeader } from './wire.js'
+import type { RoomMember } from './rooms.js'
 
 export const ROOM_LIST_MAX_LIMIT = 100
 export const ROOM_LIST_DEFAULT_LIMIT = 50
@@ -74,7 +75,7 @@ export async function listRooms (db: Db, userId: string, page: { limit: number, 
 
 /** Current members of each room with their public profile and role, owners first. */
 async function roomRosters (db: Db, roomIds: string[]) {
-  const roster = new Map<string, Array<{ userId: string, fullname: string, avatar: string | null, role: string }>>()
+  const roster = new Map<string, RoomMember[]>()
   if (roomIds.length === 0) return roster
   const rows = await db.select({ roomId: members.roomId, userId: users.id, fullname: users.fullname, avatar: users.avatar, role: members.role })
     .from(members).innerJoin(users, eq(users.id, members.userId))

@@ -2,14 +2,10 @@ import { and, eq, ne, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { perDatabase } from '../db/per-database.js'
 import { users, type UserRow } from '../db/schema.js'
+import type { SenderProfileShape } from '../protocol/wire-types.js'
 
 /** The public profile of a user, as it appears in `sender` objects. */
-export interface SenderProfile {
-  userId: string
-  fullname: string
-  avatar: string | null
-  primaryRole: string
-}
+export type SenderProfile = SenderProfileShape
 
 const userById = perDatabase((db) => db.select().from(users)
   .where(eq(users.id, sql.placeholder('userId'))).limit(1)

@@ -1,27 +1,12 @@
 import type { MessageRow } from '../db/schema.js'
+import type { RoomHeaderShape, WireMessageShape } from '../protocol/wire-types.js'
 import type { SenderProfile } from './users.js'
 
 /** The room header that travels with every message (`room` in the seed's frame). */
-export interface RoomHeader {
-  roomId: string
-  listingId: string | null
-  title: string | null
-}
+export type RoomHeader = RoomHeaderShape
 
-export interface WireMessage {
-  messageId: string
-  content: string | null
-  roomId: string
-  messageType: string
-  media: string | null
-  createdAt: string
-  sender: SenderProfile
-  seq: number
-  clientMessageId?: string
-  replyToMessageId?: string
-  editedAt?: string
-  deletedAt?: string
-}
+/** A message as it goes out (its schema: src/protocol/wire-types.ts). */
+export type WireMessage = WireMessageShape
 
 /**
  * A stored message as clients see it: the seed's fields in the seed's order, then the additions.

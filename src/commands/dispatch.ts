@@ -69,7 +69,8 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
     }
     try {
       const body = await entry.definition.handler(request, { app, conn, log: app.log, release })
-      return { command: name, ...(body !== undefined && { answer: successFrame(name, requestId, body) }) }
+      const answer = entry.definition.answer
+      return { command: name, ...(body !== undefined && answer !== undefined && { answer: successFrame(answer, requestId, body) }) }
     } catch (error) {
       return answerError(app, conn, name, requestId, error)
     }

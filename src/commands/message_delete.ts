@@ -1,6 +1,7 @@
 import { commandSchema, Id, idString, isoTime } from '../protocol/envelope.js'
 import { deleteMessage } from '../chat/message-changes.js'
 import { publishRoomEvent } from '../chat/room-events.js'
+import { Answers, buildFrame, Events } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const MessageDelete = commandSchema({
@@ -9,6 +10,7 @@ export const MessageDelete = commandSchema({
 
 export default defineCommand({
   schema: MessageDelete,
+  answer: Answers.message_delete,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const userId = conn.session!.userId
@@ -17,7 +19,7 @@ export default defineCommand({
     const body = { roomId: row.roomId, messageId: row.id, deletedAt: isoTime(row.deletedAt!), syncToken: row.changeSeq }
     if (deleted.changed) {
       app.log.info({ messageId: row.id, roomId: row.roomId, deletedBy: userId }, 'message deleted')
-      await publishRoomEvent(app.publisher, row.roomId, deleted.recipients, { command: 'message_deleted', ...body }, conn.id)
+      await publishRoomEvent(app.publisher, row.roomId, deleted.recipients, buildFrame(Events.message_deleted, body), conn.id)
     }
     return body
   }

@@ -5,6 +5,7 @@ import { checkMessageText } from '../chat/message-rules.js'
 import { editMessage } from '../chat/message-changes.js'
 import { toWireMessage } from '../chat/wire.js'
 import { publishRoomEvent } from '../chat/room-events.js'
+import { Answers, buildFrame, Events } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const MessageEdit = commandSchema({
@@ -14,6 +15,7 @@ export const MessageEdit = commandSchema({
 
 export default defineCommand({
   schema: MessageEdit,
+  answer: Answers.message_edit,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const errors: FieldError[] = []
@@ -29,7 +31,7 @@ export default defineCommand({
     // Only the sender edits, so the sender's profile is this session's.
     const body = { message: toWireMessage(edited.row, session.profile), syncToken: edited.row.changeSeq }
     app.log.info({ messageId: edited.row.id, roomId: edited.row.roomId, senderId: session.userId }, 'message edited')
-    await publishRoomEvent(app.publisher, edited.row.roomId, edited.recipients, { command: 'message_updated', ...body }, conn.id)
+    await publishRoomEvent(app.publisher, edited.row.roomId, edited.recipients, buildFrame(Events.message_updated, body), conn.id)
     return body
   }
 })

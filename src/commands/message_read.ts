@@ -1,6 +1,7 @@
 import { commandSchema, Id, idString, isoTime } from '../protocol/envelope.js'
 import { markRead } from '../chat/read-markers.js'
 import { publishRoomEvent } from '../chat/room-events.js'
+import { Answers, buildFrame, Events } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const MessageRead = commandSchema({
@@ -10,6 +11,7 @@ export const MessageRead = commandSchema({
 
 export default defineCommand({
   schema: MessageRead,
+  answer: Answers.message_read,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const userId = conn.session!.userId
@@ -18,7 +20,7 @@ export default defineCommand({
     const moved = await markRead(app.db, roomId, userId, messageId)
     if (moved !== undefined) {
       // Every member's devices, the reader's other devices included (they clear their unread badge).
-      await publishRoomEvent(app.publisher, roomId, moved.recipients, { command: 'message_read', roomId, userId, messageId, readAt: isoTime(moved.readAt) }, conn.id)
+      await publishRoomEvent(app.publisher, roomId, moved.recipients, buildFrame(Events.message_read, { roomId, userId, messageId, readAt: isoTime(moved.readAt) }), conn.id)
       // The notification for the room goes from the reader's other devices too.
       await app.push.roomRead(userId, roomId, messageId, conn.session!.uuid)
     }

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { presenceOf, roomPeers } from '../chat/presence.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const MAX_PRESENCE_QUERY = 100
@@ -11,6 +12,7 @@ export const PresenceQuery = commandSchema({
 
 export default defineCommand({
   schema: PresenceQuery,
+  answer: Answers.presence_query,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const callerId = conn.session!.userId

@@ -1,6 +1,7 @@
 import { registerDevice, readRegistration } from '../chat/push-registrations.js'
 import { commandSchema } from '../protocol/envelope.js'
 import { PushRegistrationFields } from '../protocol/push.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const PushRegister = commandSchema(PushRegistrationFields)
@@ -8,6 +9,7 @@ export const PushRegister = commandSchema(PushRegistrationFields)
 /** Registers this device for pushes, replacing its earlier registration. */
 export default defineCommand({
   schema: PushRegister,
+  answer: Answers.push_register,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const { userId, uuid } = conn.session!

@@ -1,5 +1,6 @@
 import { unregisterDevice } from '../chat/push-registrations.js'
 import { commandSchema } from '../protocol/envelope.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const PushUnregister = commandSchema({})
@@ -7,6 +8,7 @@ export const PushUnregister = commandSchema({})
 /** Removes this device's push registration (answered success whether or not there was one). */
 export default defineCommand({
   schema: PushUnregister,
+  answer: Answers.push_unregister,
   requiresAuth: true,
   async handler (_input, { app, conn }) {
     const { userId, uuid } = conn.session!

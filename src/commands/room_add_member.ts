@@ -1,12 +1,14 @@
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { addMember } from '../chat/membership.js'
 import { publishMemberAdded } from '../chat/room-events.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const RoomAddMember = commandSchema({ roomId: Id, userId: Id })
 
 export default defineCommand({
   schema: RoomAddMember,
+  answer: Answers.room_add_member,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const callerId = conn.session!.userId

@@ -4,6 +4,7 @@ import { fail, type FieldError } from '../protocol/errors.js'
 import { checkText } from '../chat/message-rules.js'
 import { createGroupRoom, MAX_NEW_ROOM_MEMBERS, openListingRoom, requireUsers } from '../chat/rooms.js'
 import { publishMemberAdded, publishRoomCreated } from '../chat/room-events.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const MAX_ROOM_TITLE_CHARS = 200
@@ -17,6 +18,7 @@ export const RoomCreate = commandSchema({
 
 export default defineCommand({
   schema: RoomCreate,
+  answer: Answers.room_create,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const callerId = conn.session!.userId

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, roomHistory } from '../chat/history.js'
 import { requireMember } from '../chat/membership.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const RoomHistory = commandSchema({
@@ -14,6 +15,7 @@ export const RoomHistory = commandSchema({
 
 export default defineCommand({
   schema: RoomHistory,
+  answer: Answers.room_history,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const roomId = idString(input.roomId)

@@ -1,12 +1,14 @@
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { removeMember } from '../chat/membership.js'
 import { publishMemberRemoved } from '../chat/room-events.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const RoomLeave = commandSchema({ roomId: Id })
 
 export default defineCommand({
   schema: RoomLeave,
+  answer: Answers.room_leave,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const userId = conn.session!.userId

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { commandSchema } from '../protocol/envelope.js'
 import { fail } from '../protocol/errors.js'
 import { decodeCursor, listRooms, ROOM_LIST_DEFAULT_LIMIT, ROOM_LIST_MAX_LIMIT } from '../chat/room-list.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const RoomList = commandSchema({
@@ -13,6 +14,7 @@ export const RoomList = commandSchema({
 
 export default defineCommand({
   schema: RoomList,
+  answer: Answers.room_list,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const before = input.before === undefined ? undefined : decodeCursor(input.before)

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { muteRoom } from '../chat/room-mute.js'
 import { commandSchema, Id, idString, isoTime } from '../protocol/envelope.js'
 import { fail } from '../protocol/errors.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const RoomMute = commandSchema({
@@ -15,6 +16,7 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+
 /** Mutes a room's pushes for the caller; answers `muted` and `mutedUntil` (null when muted until unmuted, or not muted). */
 export default defineCommand({
   schema: RoomMute,
+  answer: Answers.room_mute,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     let until: Date | 'until-unmuted' | null = 'until-unmuted'

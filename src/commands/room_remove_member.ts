@@ -1,12 +1,14 @@
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { removeMember } from '../chat/membership.js'
 import { publishMemberRemoved } from '../chat/room-events.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const RoomRemoveMember = commandSchema({ roomId: Id, userId: Id })
 
 export default defineCommand({
   schema: RoomRemoveMember,
+  answer: Answers.room_remove_member,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const removedBy = conn.session!.userId

@@ -1,5 +1,6 @@
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { changesSince } from '../chat/history.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const Sync = commandSchema({
@@ -9,6 +10,7 @@ export const Sync = commandSchema({
 
 export default defineCommand({
   schema: Sync,
+  answer: Answers.sync,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     return { ...await changesSince(app.db, conn.session!.userId, idString(input.since)) }

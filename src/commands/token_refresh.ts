@@ -3,6 +3,7 @@ import { commandSchema, isoTime } from '../protocol/envelope.js'
 import { fail } from '../protocol/errors.js'
 import { scheduleExpiry } from '../sessions/lifecycle.js'
 import { findUser } from '../chat/users.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const TokenRefresh = commandSchema({
@@ -13,6 +14,7 @@ export const TokenRefresh = commandSchema({
 /** Moves the session's expiry to the new token's `exp`; the token must speak for the same user. */
 export default defineCommand({
   schema: TokenRefresh,
+  answer: Answers.token_refresh,
   requiresAuth: true,
   async handler (input, { app, conn }) {
     const token = app.verifyToken(input.token)

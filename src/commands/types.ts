@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { Connection } from '../sessions/connection.js'
+import type { FrameDefinition, FrameFields } from '../protocol/events.js'
 
 export interface CommandContext {
   app: FastifyInstance
@@ -13,14 +14,13 @@ export interface CommandContext {
   release: () => void
 }
 
-/**
- * What a handler answers: fields added to `{command, result: "success", requestId}`, a whole frame of
- * its own (`{command: "pong", ...}`: it carries `command`), or nothing for fire-and-forget commands.
- */
-export type CommandAnswer = Record<string, unknown> | undefined
-
-export interface CommandDefinition<S extends TSchema = TSchema> {
+export interface CommandDefinition<S extends TSchema = TSchema, A extends FrameDefinition = FrameDefinition> {
   schema: S
+  /**
+   * The success answer's entry in the event table (src/protocol/events.ts); absent for fire-and-forget
+   * commands, which answer only when they fail.
+   */
+  answer?: A
   /** False only for the commands a socket may send before logging in. */
   requiresAuth: boolean
   /**
@@ -28,9 +28,10 @@ export interface CommandDefinition<S extends TSchema = TSchema> {
    * command then answers through its own callback, in order.
    */
   pipelined?: boolean
-  handler: (input: Static<S>, ctx: CommandContext) => Promise<CommandAnswer>
+  /** Resolves to the answer's fields, or to nothing (fire-and-forget, or answered through its own callback). */
+  handler: (input: Static<S>, ctx: CommandContext) => Promise<FrameFields<A> | undefined>
 }
 
 /** Types a command's handler by its schema, then erases the type so the handler table can hold any command. */
-export const defineCommand = <S extends TSchema>(definition: CommandDefinition<S>): CommandDefinition =>
+export const defineCommand = <S extends TSchema, A extends FrameDefinition = FrameDefinition>(definition: CommandDefinition<S, A>): CommandDefinition =>
   definition as unknown as CommandDefinition

@@ -5,6 +5,7 @@ import { fail } from '../protocol/errors.js'
 import { currentMemberIds } from '../chat/rooms.js'
 import { TypingThrottle } from '../chat/typing.js'
 import { publishRoomEvent } from '../chat/room-events.js'
+import { buildFrame, Events } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const Typing = commandSchema({
@@ -35,7 +36,7 @@ export default defineCommand({
     if (!memberIds.includes(userId)) fail('NOT_A_MEMBER')
     if (!throttleOf(app).admit(userId, roomId, input.isTyping)) return undefined
     const others = memberIds.filter((memberId) => memberId !== userId)
-    await publishRoomEvent(app.publisher, roomId, others, { command: 'typing', roomId, userId, isTyping: input.isTyping })
+    await publishRoomEvent(app.publisher, roomId, others, buildFrame(Events.typing, { roomId, userId, isTyping: input.isTyping }))
     return undefined
   }
 })

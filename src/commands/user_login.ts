@@ -3,6 +3,7 @@ import { commandSchema, Id, idString } from '../protocol/envelope.js'
 import { fail } from '../protocol/errors.js'
 import { findUser, toLoginUser, toSenderProfile } from '../chat/users.js'
 import { startSession } from '../sessions/lifecycle.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const UserLogin = commandSchema({
@@ -14,6 +15,7 @@ export const UserLogin = commandSchema({
 
 export default defineCommand({
   schema: UserLogin,
+  answer: Answers.user_login,
   requiresAuth: false,
   async handler (input, { app, conn }) {
     const token = app.verifyToken(input.token)

@@ -1,12 +1,14 @@
 import { commandSchema } from '../protocol/envelope.js'
 import { CloseCodes } from '../protocol/close-codes.js'
 import { unregisterDevice } from '../chat/push-registrations.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const UserLogout = commandSchema({})
 
 export default defineCommand({
   schema: UserLogout,
+  answer: Answers.user_logout,
   requiresAuth: true,
   async handler (_input, { app, conn }) {
     const { userId, uuid } = conn.session!

@@ -5,6 +5,7 @@ import { answerError } from './dispatch.js'
 import { checkMessageText, checkText, mediaProblem } from '../chat/message-rules.js'
 import { messageEventBody } from '../chat/wire.js'
 import { successFrame } from '../protocol/answers.js'
+import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
 export const MessageType = Type.Union([Type.Literal('TEXT'), Type.Literal('IMAGE'), Type.Literal('VIDEO'), Type.Literal('FILE')],
@@ -21,6 +22,7 @@ export const UserMessage = commandSchema({
 
 export default defineCommand({
   schema: UserMessage,
+  answer: Answers.user_message,
   requiresAuth: true,
   pipelined: true,
   async handler (input, { app, conn, release }) {
@@ -55,9 +57,9 @@ export default defineCommand({
       origin: conn.id,
       // A new message is acknowledged as it is published; a retry of a stored one, or a failure, is
       // answered in its turn among the socket's other messages.
-      acknowledge: (body) => conn.send(successFrame('user_message', requestId, body)),
+      acknowledge: (body) => conn.send(successFrame(Answers.user_message, requestId, body)),
       answer: (result) => conn.send(result.ok
-        ? successFrame('user_message', requestId, messageEventBody(result.row, session.profile, result.room))
+        ? successFrame(Answers.user_message, requestId, messageEventBody(result.row, session.profile, result.room))
         : answerError(app, conn, 'user_message', requestId, result.code === 'INTERNAL' ? result.error : new CommandFailure(result.code)).answer!)
     })
     // The store keeps the order from here on: the socket's next message need not wait for this one.

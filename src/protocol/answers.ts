@@ -1,4 +1,5 @@
 import { Failures, type FailureCode, type FieldError } from './errors.js'
+import { buildFrame, Failure, type FrameDefinition, type FrameFields } from './events.js'
 
 /** A direct answer to a command that failed: `{command?, result: "failed", reason, code, requestId?, errors?, errorId?}`. */
 export function failureFrame (
@@ -7,21 +8,15 @@ export function failureFrame (
   requestId: string | undefined,
   extra: { errors?: FieldError[] | undefined, errorId?: string | undefined } = {}
 ): string {
-  return JSON.stringify({
+  return buildFrame(Failure, {
     ...(command !== undefined && { command }),
-    result: 'failed',
     reason: Failures[code],
     code,
-    ...(requestId !== undefined && { requestId }),
     ...(extra.errors !== undefined && { errors: extra.errors }),
     ...(extra.errorId !== undefined && { errorId: extra.errorId })
-  })
+  }, requestId)
 }
 
-/** A direct answer to a command that succeeded; a body that names its own `command` (pong) is sent as it is. */
-export function successFrame (command: string, requestId: string | undefined, body: Record<string, unknown>): string {
-  if (typeof body.command === 'string') {
-    return JSON.stringify(requestId === undefined ? body : { ...body, requestId })
-  }
-  return JSON.stringify({ command, result: 'success', ...(requestId !== undefined && { requestId }), ...body })
-}
+/** A direct answer to a command that succeeded, from the command's entry in the event table. */
+export const successFrame = <D extends FrameDefinition>(definition: D, requestId: string | undefined, body: FrameFields<D>): string =>
+  buildFrame(definition, body, requestId)

@@ -3,8 +3,9 @@ import { CloseCodes } from '../protocol/close-codes.js'
 import { fail } from '../protocol/errors.js'
 import { userChannel } from '../broker/types.js'
 import type { Connection, SessionInfo } from './connection.js'
+import { buildFrame, Events } from '../protocol/events.js'
 
-const SESSION_EXPIRED = JSON.stringify({ command: 'session_expired' })
+const SESSION_EXPIRED = buildFrame(Events.session_expired, {})
 
 /**
  * Makes `conn` the session of (userId, uuid), taking over any older connection of that device. A new

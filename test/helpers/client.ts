@@ -1,4 +1,8 @@
+import { after } from 'node:test'
 import WebSocket from 'ws'
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import type { TObject } from '@sinclair/typebox'
+import { definitionOf } from '../../src/protocol/events.js'
 import { tokenFor, type TokenIssuer } from './tokens.js'
 
 // Frames are whatever JSON the server sent; tests reach into them freely and assert on the values.
@@ -12,10 +16,43 @@ let presenceRecorded = false
  */
 export const recordPresence = (): void => { presenceRecorded = true }
 
-/** A WebSocket client that keeps every frame it receives, for tests to take in order. */
+const checks = new Map<TObject, TypeCheck<TObject>>()
+/** Frames of any client of this file that did not match their entry in the event table. */
+const violations: string[] = []
+
+/**
+ * What is wrong with a frame the server sent, measured against the event table (src/protocol/events.ts),
+ * or undefined when it matches its entry: a frame the table does not know, or one that drifted from its
+ * schema, fails the suite that received it.
+ */
+export function frameProblem (frame: Frame): string | undefined {
+  const definition = definitionOf(frame)
+  if (definition === undefined) return `a frame the event table does not know: ${JSON.stringify(frame).slice(0, 300)}`
+  let check = checks.get(definition.schema)
+  if (check === undefined) {
+    check = TypeCompiler.Compile(definition.schema)
+    checks.set(definition.schema, check)
+  }
+  if (check.Check(frame)) return undefined
+  const errors = [...check.Errors(frame)].slice(0, 3).map((error) => `${error.path || '/'} ${error.message}`)
+  return `${definition.name} does not match its schema (${errors.join('; ')}): ${JSON.stringify(frame).slice(0, 300)}`
+}
+
+// A frame that was received but never taken by the test is checked all the same.
+after(() => {
+  if (violations.length > 0) throw new Error(`frames that drifted from the protocol:\n${violations.join('\n')}`)
+})
+
+/**
+ * A WebSocket client that keeps every frame it receives, for tests to take in order. Every frame is
+ * checked against the event table as it arrives; taking frames from a client that received a frame
+ * off its schema throws.
+ */
 export class TestClient {
   readonly ws: WebSocket
   private readonly frames: Frame[] = []
+  /** Frames this client received that do not match the event table. */
+  readonly problems: string[] = []
   private waiters: Array<() => void> = []
   readonly closed: Promise<{ code: number, reason: string }>
 
@@ -23,6 +60,11 @@ export class TestClient {
     this.ws = ws
     ws.on('message', (data, isBinary) => {
       const frame: Frame = isBinary ? { binary: data } : JSON.parse(data.toString())
+      const problem = isBinary ? 'a binary frame: the server sends text frames only' : frameProblem(frame)
+      if (problem !== undefined) {
+        violations.push(problem)
+        this.problems.push(problem)
+      }
       if (frame.command === 'presence' && !presenceRecorded) return
       this.frames.push(frame)
       this.wake()
@@ -47,6 +89,7 @@ export class TestClient {
   async next (match: (frame: Frame) => boolean = () => true, timeoutMs = 3000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
+      this.assertOnProtocol()
       const index = this.frames.findIndex(match)
       if (index >= 0) return this.frames.splice(index, 1)[0]!
       const left = deadline - Date.now()
@@ -83,8 +126,14 @@ export class TestClient {
     }
   }
 
+  /** Throws when the server sent this client a frame that is off the event table. */
+  assertOnProtocol (): void {
+    if (this.problems.length > 0) throw new Error(`frame off the protocol: ${this.problems[0]}`)
+  }
+
   /** Frames received and not yet taken. */
   pending (): Frame[] {
+    this.assertOnProtocol()
     return [...this.frames]
   }
 
