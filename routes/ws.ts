@@ -78,7 +78,10 @@ export default async function wsRoute (app: FastifyInstance) {
       conn.clearTimers()
       const session = conn.session
       const held = session !== undefined && sessions.device(session.userId, session.uuid) === conn
-      if (sessions.remove(conn)) app.presence.wentOffline(session!.userId)
+      if (sessions.remove(conn)) {
+        app.presence.wentOffline(session!.userId)
+        app.subscriptions.userLeft(session!.userId)
+      }
       if (held) app.presenceSource.deviceDisconnected(session)
       log.info({ connectionId, code, userId: conn.session?.userId, durationMs: Date.now() - conn.openedAt }, 'connection closed')
     })

@@ -31,8 +31,9 @@ export async function startSession (app: FastifyInstance, conn: Connection, info
   const wasOnline = app.sessions.isOnline(info.userId)
   if (previous !== undefined && previous.uuid !== info.uuid) {
     const held = app.sessions.device(previous.userId, previous.uuid) === conn
-    app.sessions.remove(conn, { keepConnection: true })
+    const last = app.sessions.remove(conn, { keepConnection: true })
     if (held) app.presenceSource.deviceDisconnected(previous)
+    if (last && previous.userId !== info.userId) app.subscriptions.userLeft(previous.userId)
   }
   conn.session = info
   clearTimeout(conn.authTimer)
@@ -45,6 +46,9 @@ export async function startSession (app: FastifyInstance, conn: Connection, info
   const replaced = app.sessions.register(conn, info.userId, info.uuid)
   if (replaced !== undefined) app.endReplacedSession(replaced)
   app.presenceSource.deviceConnected({ userId: info.userId, uuid: info.uuid })
+  // The node listens to the user's channel and rooms before the login is answered: what the client sends
+  // or is sent from then on, on any node, reaches it.
+  await app.subscriptions.userArrived(info.userId)
   app.log.info({ userId: info.userId, uuid: info.uuid, connectionId: conn.id }, 'login succeeded')
   if (!wasOnline) app.presence.cameOnline(info.userId)
   // Other nodes close their connection of this device, if they hold one.

@@ -34,6 +34,8 @@ export interface ClusterOptions {
   /** 'private': a redis-server of the test's own (the test stops it); 'shared': the machine's, under a unique prefix. */
   redis?: 'shared' | 'private'
   env?: Record<string, string>
+  /** Rows the file's tests need besides the demo data, written before the nodes start. */
+  prepare?: (database: Database) => Promise<void>
 }
 
 /**
@@ -55,6 +57,7 @@ export function useCluster (options: ClusterOptions): Cluster {
     if (clusterSkip !== false) return
     opened = await openTestDatabase()
     await seedDemoData(opened.database.db)
+    await options.prepare?.(opened.database)
     if (options.redis === 'private') redis = await startPrivateRedis()
     redisUrl = redis?.url ?? process.env.REDIS_URL!
     const names = Array.from({ length: options.nodes }, (_, index) => String.fromCharCode(97 + index))

@@ -1,0 +1,130 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { eq } from 'drizzle-orm'
+import { users } from '../../src/db/schema.js'
+import { recordPresence, type Frame, type TestClient } from '../helpers.js'
+import { clusterSkip, deviceOn, useCluster } from './cluster.js'
+
+recordPresence()
+
+// Three nodes as child processes sharing PostgreSQL and the machine's Redis (under a prefix of their own);
+// every test of the file runs on them, with users of its own.
+// Users 201-230 besides the demo data: each test takes its own.
+const cluster = useCluster({
+  nodes: 3,
+  env: { ACCOUNT_CHECK_INTERVAL_MS: '300' },
+  prepare: async ({ db }) => {
+    await db.insert(users).values(Array.from({ length: 30 }, (_, index) => ({ id: String(201 + index), fullname: `User ${201 + index}` })))
+  }
+})
+const skip = clusterSkip
+
+const isEvent = (command: string, extra: (frame: Frame) => boolean = () => true) => (frame: Frame) => frame.command === command && frame.result === undefined && extra(frame)
+
+/** A group room made by `owner` (whose socket is `client`) with `others`; their devices hear `room_created`. */
+async function groupRoom (client: TestClient, others: number[]): Promise<string> {
+  const answer = await client.request({ command: 'room_create', memberIds: others, title: 'across nodes' }, 10_000)
+  assert.equal(answer.result, 'success', JSON.stringify(answer))
+  return answer.room.roomId as string
+}
+
+/** Every client takes `frame`'s kind of event in `roomId`; returns what each got. */
+const allGet = async (clients: TestClient[], command: string, roomId: string, timeoutMs = 10_000) =>
+  await Promise.all(clients.map((client) => client.next(isEvent(command, (frame) => (frame.roomId ?? frame.message?.roomId ?? frame.room?.roomId) === roomId), timeoutMs)))
+
+test('users on three nodes create a room, chat, type, read, edit, delete and see presence as on one node', { skip }, async () => {
+  const [a, b, c] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0], typeof cluster.nodes[0]]
+  const owner = await deviceOn(a, 201)
+  const second = await deviceOn(b, 202)
+  const third = await deviceOn(c, 203)
+
+  const roomId = await groupRoom(owner, [202, 203])
+  const created = await Promise.all([second, third].map((client) => client.next(isEvent('room_created'), 10_000)))
+  for (const frame of created) assert.equal(frame.room.roomId, roomId)
+
+  const sent = await owner.request({ command: 'user_message', roomId, messageType: 'TEXT', content: 'hello from a', clientMessageId: 'c1' }, 10_000)
+  assert.equal(sent.result, 'success', JSON.stringify(sent))
+  const messageId = sent.message.messageId as string
+  for (const frame of await allGet([second, third], 'user_message', roomId)) {
+    assert.equal(frame.message.content, 'hello from a')
+    assert.equal(frame.message.seq, 1)
+  }
+
+  const reply = await third.request({ command: 'user_message', roomId, messageType: 'TEXT', content: 'hello from c' }, 10_000)
+  assert.equal(reply.result, 'success')
+  for (const frame of await allGet([owner, second], 'user_message', roomId)) assert.equal(frame.message.seq, 2)
+
+  second.send({ command: 'typing', roomId, isTyping: true })
+  for (const frame of await allGet([owner, third], 'typing', roomId)) assert.deepEqual([frame.userId, frame.isTyping], ['202', true])
+
+  assert.equal((await second.request({ command: 'message_read', roomId, messageId: reply.message.messageId })).result, 'success')
+  for (const frame of await allGet([owner, third], 'message_read', roomId)) assert.equal(frame.userId, '202')
+
+  assert.equal((await owner.request({ command: 'message_edit', messageId, content: 'hello, edited' })).result, 'success')
+  for (const frame of await allGet([second, third], 'message_updated', roomId)) assert.equal(frame.message.content, 'hello, edited')
+
+  assert.equal((await owner.request({ command: 'message_delete', messageId })).result, 'success')
+  for (const frame of await allGet([second, third], 'message_deleted', roomId)) assert.equal(frame.messageId, messageId)
+
+  // Presence: 203 is online through node c for the others; leaving c, they hear it went offline.
+  const query = await owner.request({ command: 'presence_query', userIds: [202, 203] })
+  assert.deepEqual(query.presence.map((entry: Frame) => [entry.userId, entry.online]), [['202', true], ['203', true]])
+  third.close()
+  for (const client of [owner, second]) {
+    const frame = await client.next(isEvent('presence', (presence) => presence.userId === '203' && presence.online === false), 10_000)
+    assert.equal(typeof frame.lastSeenAt, 'string')
+  }
+  const after = await second.request({ command: 'presence_query', userIds: [203] })
+  assert.equal(after.presence[0].online, false)
+  const back = await deviceOn(b, 203)
+  await owner.next(isEvent('presence', (presence) => presence.userId === '203' && presence.online === true), 10_000)
+  for (const client of [owner, second, back]) client.close()
+})
+
+test('a device logging in again on another node closes its old session there with session_replaced and 4002', { skip }, async () => {
+  const [a, b] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0]]
+  const first = await deviceOn(a, 207, 'phone')
+  const other = await deviceOn(a, 207, 'tablet')
+  const again = await deviceOn(b, 207, 'phone')
+  await first.next(isEvent('session_replaced'), 10_000)
+  assert.equal((await first.closedWithin(10_000)).code, 4002)
+  // The user's other device, and the new session, go on.
+  assert.equal((await other.request({ command: 'ping' })).command, 'pong')
+  assert.equal((await again.request({ command: 'ping' })).command, 'pong')
+  other.close()
+  again.close()
+})
+
+test('a banned user loses their devices on every node with account_disabled and 4004', { skip }, async () => {
+  const devices = await Promise.all(cluster.nodes.map((node, index) => deviceOn(node, 208, `device-${index}`)))
+  await cluster.database.db.update(users).set({ status: 'BANNED' }).where(eq(users.id, '208'))
+  for (const device of devices) {
+    await device.next(isEvent('account_disabled'), 10_000)
+    assert.equal((await device.closedWithin(10_000)).code, 4004)
+  }
+})
+
+test('a removed member receives nothing more from the room on any node', { skip }, async () => {
+  const [a, b, c] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0], typeof cluster.nodes[0]]
+  const owner = await deviceOn(a, 209)
+  const stays = await deviceOn(b, 210)
+  const removed = [await deviceOn(c, 211), await deviceOn(a, 211, 'second-211')]
+  const roomId = await groupRoom(owner, [210, 211])
+  // A second room that the removed user keeps: its messages are the barrier that proves nothing came before.
+  const other = await groupRoom(owner, [211])
+  for (const client of [stays, ...removed]) await client.next(isEvent('room_created', (frame) => frame.room.roomId === roomId), 10_000)
+  for (const client of removed) await client.next(isEvent('room_created', (frame) => frame.room.roomId === other), 10_000)
+
+  assert.equal((await owner.request({ command: 'room_remove_member', roomId, userId: 211 })).result, 'success')
+  for (const client of removed) await client.next(isEvent('room_member_removed', (frame) => frame.roomId === roomId), 10_000)
+  assert.equal((await owner.request({ command: 'user_message', roomId, messageType: 'TEXT', content: 'after the removal' })).result, 'success')
+  owner.send({ command: 'typing', roomId, isTyping: true })
+  assert.equal((await owner.request({ command: 'user_message', roomId: other, messageType: 'TEXT', content: 'marker' })).result, 'success')
+  await stays.next(isEvent('user_message', (frame) => frame.message.content === 'after the removal'), 10_000)
+  for (const client of removed) {
+    await client.next(isEvent('user_message', (frame) => frame.message.content === 'marker'), 10_000)
+    const fromRoom = client.pending().filter((frame) => (frame.roomId ?? frame.message?.roomId) === roomId)
+    assert.deepEqual(fromRoom, [], 'nothing of the room after the removal, on either node')
+  }
+  for (const client of [owner, stays, ...removed]) client.close()
+})
