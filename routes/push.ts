@@ -1,34 +1,15 @@
 import { Type } from '@sinclair/typebox'
-import type { FastifyInstance, FastifyReply, FastifySchemaValidationError } from 'fastify'
-import { findUser } from '../src/chat/users.js'
+import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
 import { readRegistration, registerDevice } from '../src/chat/push-registrations.js'
-import { CommandFailure, Failures, type FailureCode, type FieldError } from '../src/protocol/errors.js'
+import { CommandFailure } from '../src/protocol/errors.js'
 import { PushRegistrationFields } from '../src/protocol/push.js'
-
-const Failure = Type.Object({
-  result: Type.Literal('failed'),
-  reason: Type.String(),
-  code: Type.String(),
-  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() })))
-})
+import { bearerUser, Failure, sendFailure } from './http-failures.js'
 
 const SubscriptionBody = Type.Object({
   /** The device id the app logs in with: one registration per (user, device). */
   uuid: Type.String({ minLength: 1, maxLength: 128 }),
   ...PushRegistrationFields
 })
-
-const STATUS: Partial<Record<FailureCode, number>> = {
-  INVALID_FORMAT: 400,
-  MISSING_FIELDS: 400,
-  INVALID_TOKEN: 401,
-  TOKEN_EXPIRED: 401,
-  USER_NOT_FOUND: 401,
-  ACCOUNT_INACTIVE: 403
-}
-
-const sendFailure = (reply: FastifyReply, code: FailureCode, errors?: FieldError[]) =>
-  reply.code(STATUS[code] ?? 500).send({ result: 'failed', reason: Failures[code], code, ...(errors !== undefined && { errors }) })
 
 /** Push beside the socket: the VAPID key for PushManager.subscribe, and registration from a service worker. */
 export default async function pushRoutes (app: FastifyInstance) {
@@ -52,28 +33,25 @@ export default async function pushRoutes (app: FastifyInstance) {
       response: { 201: Type.Object({ result: Type.Literal('success') }), 400: Failure, 401: Failure, 403: Failure }
     }
   }, async (request, reply) => {
-    const bearer = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')
-    if (bearer === null) return sendFailure(reply, 'INVALID_TOKEN')
     try {
-      const { userId } = app.verifyToken(bearer[1]!)
+      const userId = await bearerUser(app, request)
       if (request.validationError !== undefined) {
         const problems = (request.validationError as { validation?: FastifySchemaValidationError[] }).validation ?? []
         const missing = problems.some((problem) => problem.keyword === 'required')
-        return sendFailure(reply, missing ? 'MISSING_FIELDS' : 'INVALID_FORMAT', problems.slice(0, 10).map((problem) => ({
-          path: problem.instancePath === '' && typeof problem.params.missingProperty === 'string' ? `/${problem.params.missingProperty}` : problem.instancePath,
-          message: problem.message ?? 'invalid'
-        })))
+        return sendFailure(reply, missing ? 'MISSING_FIELDS' : 'INVALID_FORMAT', {
+          errors: problems.slice(0, 10).map((problem) => ({
+            path: problem.instancePath === '' && typeof problem.params.missingProperty === 'string' ? `/${problem.params.missingProperty}` : problem.instancePath,
+            message: problem.message ?? 'invalid'
+          }))
+        })
       }
-      const user = await findUser(app.db, userId)
-      if (user === undefined) return sendFailure(reply, 'USER_NOT_FOUND')
-      if (user.status !== 'ACTIVE') return sendFailure(reply, 'ACCOUNT_INACTIVE')
       const body = request.body as typeof SubscriptionBody.static
       const registration = readRegistration(body, { userId, deviceUuid: body.uuid }, { production: app.config.NODE_ENV === 'production', providers: app.push.providers })
       await registerDevice(app.db, registration)
       request.log.info({ userId, uuid: body.uuid, provider: registration.provider }, 'push registered')
       return reply.code(201).send({ result: 'success' })
     } catch (error) {
-      if (error instanceof CommandFailure) return sendFailure(reply, error.code, error.errors)
+      if (error instanceof CommandFailure) return sendFailure(reply, error.code, { errors: error.errors })
       throw error
     }
   })

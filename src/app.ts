@@ -11,9 +11,12 @@ import sessionsPlugin from '../plugins/sessions.js'
 import messagesPlugin from '../plugins/messages.js'
 import presencePlugin from '../plugins/presence.js'
 import pushPlugin from '../plugins/push.js'
+import uploadsPlugin from '../plugins/uploads.js'
 import wsRoute from '../routes/ws.js'
 import healthRoutes from '../routes/health.js'
 import pushRoutes from '../routes/push.js'
+import uploadRoutes from '../routes/uploads.js'
+import mediaRoutes from '../routes/media.js'
 import type { Database } from './db/client.js'
 import type { MemoryBus } from './broker/memory-bus.js'
 import { loggerOptions } from './logger.js'
@@ -70,18 +73,21 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
     preClose: async () => { await closeSockets(app) }
   })
   // Then the chat machinery: the session registry, the engines (broker and presence source) and the
-  // node's delivery from the broker to the registry, push notifications, message storage, presence
-  // announcements.
+  // node's delivery from the broker to the registry, push notifications, attachments, message storage,
+  // presence announcements.
   await app.register(sessionsPlugin)
   await app.register(enginesPlugin, { ...(options.bus !== undefined && { bus: options.bus }) })
   await app.register(deliveryPlugin)
   await app.register(pushPlugin)
+  await app.register(uploadsPlugin)
   await app.register(messagesPlugin)
   await app.register(presencePlugin)
   await app.register(accountStatusPlugin)
   // Then the routes.
   await app.register(healthRoutes)
   await app.register(pushRoutes)
+  await app.register(uploadRoutes)
+  await app.register(mediaRoutes)
   await app.register(wsRoute)
   return app
 }

@@ -21,6 +21,18 @@ const Optional = Type.Optional(Type.String({ minLength: 1 }))
 const OneOf = (values: string[], defaultValue: string) =>
   Type.Union(values.map((value) => Type.Literal(value)), { default: defaultValue, errorMessage: `must be one of ${values.join(', ')}` })
 
+const MiB = 1024 * 1024
+/** A duration setting: a number of seconds, or a number with s, m, h or d. */
+const DURATION = /^[0-9]+(s|m|h|d)?$/
+const DURATION_UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** Milliseconds of a duration setting (already checked against DURATION). */
+export function durationMs (text: string): number {
+  const match = DURATION.exec(text.trim())
+  if (match === null) throw new StartupError(`not a duration: ${JSON.stringify(text)}`)
+  return Number.parseInt(text, 10) * DURATION_UNIT_MS[match[1] ?? 's']!
+}
+
 /** Where the server listens when HOST is unset: every interface in production, this machine only otherwise. */
 const DEV_HOST = '127.0.0.1'
 const PRODUCTION_HOST = '0.0.0.0'
@@ -90,7 +102,31 @@ export const ConfigSchema = Type.Object({
   PUSH_SEND_TIMEOUT_MS: Int(10_000, 10),
   PUSH_CLEAR_THROTTLE_MS: Int(5000),
   PUSH_BREAKER_THRESHOLD: Int(5, 1),
-  PUSH_BREAKER_COOLDOWN_MS: Int(30_000, 1)
+  PUSH_BREAKER_COOLDOWN_MS: Int(30_000, 1),
+  // Attachments (docs/uploads.md). Limits by kind, in bytes; a reverse proxy must allow the largest.
+  UPLOAD_DIR: Type.String({ minLength: 1, default: './data/uploads' }),
+  UPLOAD_MAX_IMAGE_BYTES: Int(10 * MiB, 1),
+  UPLOAD_MAX_VIDEO_BYTES: Int(100 * MiB, 1),
+  UPLOAD_MAX_FILE_BYTES: Int(25 * MiB, 1),
+  // Uploads never sent in a message are deleted after this long: 90s, 30m, 24h, 7d, or seconds.
+  UPLOAD_ORPHAN_TTL: Type.String({ pattern: DURATION.source, default: '24h', errorMessage: 'must be a duration such as 90s, 30m, 24h or 7d (or a number of seconds)' }),
+  UPLOAD_GC_INTERVAL_MS: Int(15 * 60_000, 10),
+  // Signed /media/ links in frames: how long they work, and the HMAC key (shared by every node).
+  MEDIA_URL_TTL_S: Int(600, 1),
+  MEDIA_URL_SECRET: Optional,
+  // Free `media` URLs of messages: only from these origins when set (comma-separated).
+  MEDIA_ALLOWED_ORIGINS: Optional,
+  // S3-compatible object storage instead of UPLOAD_DIR when S3_BUCKET is set.
+  S3_BUCKET: Optional,
+  S3_ENDPOINT: Optional,
+  S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  S3_ACCESS_KEY_ID: Optional,
+  S3_SECRET_ACCESS_KEY: Optional,
+  // Path-style addressing (endpoint/bucket/key), which most self-hosted S3-compatible servers need.
+  S3_FORCE_PATH_STYLE: Bool(false),
+  S3_KEY_PREFIX: Type.String({ default: '' }),
+  // Lifetime of a presigned direct-to-bucket upload form.
+  S3_UPLOAD_TTL_S: Int(900, 1)
 })
 export type Config = Static<typeof ConfigSchema> & { HOST: string }
 
@@ -176,9 +212,17 @@ function problemsOf (config: Config): Array<{ name: string, text: string }> {
     const problem = databaseUrlProblem(config.DATABASE_URL)
     if (problem !== undefined) problems.push({ name: 'DATABASE_URL', text: problem })
   }
-  for (const entry of config.ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean) ?? []) {
-    const problem = originProblem(entry)
-    if (problem !== undefined) problems.push({ name: 'ALLOWED_ORIGINS', text: problem })
+  for (const name of ['ALLOWED_ORIGINS', 'MEDIA_ALLOWED_ORIGINS'] as const) {
+    for (const entry of originList(config[name]) ?? []) {
+      const problem = originProblem(entry)
+      if (problem !== undefined) problems.push({ name, text: problem })
+    }
+  }
+  if (config.S3_BUCKET === undefined && config.S3_ENDPOINT !== undefined) {
+    problems.push({ name: 'S3_BUCKET', text: 'is required with S3_ENDPOINT: name the bucket attachments are kept in' })
+  }
+  if ((config.S3_ACCESS_KEY_ID === undefined) !== (config.S3_SECRET_ACCESS_KEY === undefined)) {
+    problems.push({ name: 'S3_ACCESS_KEY_ID', text: 'and S3_SECRET_ACCESS_KEY go together (or leave both unset to use the AWS default credential chain)' })
   }
   return problems
 }
@@ -225,7 +269,16 @@ export function renamedSettingsIn (source: ConfigInput | NodeJS.ProcessEnv): Arr
 }
 
 /** The exact origins a browser may open /ws from; undefined when any origin is accepted. */
-export function allowedOrigins (config: Config): Set<string> | undefined {
-  if (config.ALLOWED_ORIGINS === undefined) return undefined
-  return new Set(config.ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean))
+export function allowedOrigins (config: Pick<Config, 'ALLOWED_ORIGINS'>): Set<string> | undefined {
+  const list = originList(config.ALLOWED_ORIGINS)
+  return list === undefined ? undefined : new Set(list)
 }
+
+/** The origins a message's free `media` URL may come from; undefined when any is accepted. */
+export function mediaOrigins (config: Pick<Config, 'MEDIA_ALLOWED_ORIGINS'>): Set<string> | undefined {
+  const list = originList(config.MEDIA_ALLOWED_ORIGINS)
+  return list === undefined ? undefined : new Set(list)
+}
+
+const originList = (text: string | undefined): string[] | undefined =>
+  text?.split(',').map((origin) => origin.trim()).filter(Boolean)

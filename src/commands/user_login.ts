@@ -26,6 +26,7 @@ export default defineCommand({
     if (user === undefined) return fail('USER_NOT_FOUND')
     if (user.status !== 'ACTIVE') fail('ACCOUNT_INACTIVE')
     await startSession(app, conn, { userId: user.id, uuid: input.uuid, profile: toSenderProfile(user), expiresAt: token.expiresAt })
-    return { user: toLoginUser(user) }
+    // What may be uploaded, so that a client can refuse a file before sending it (docs/uploads.md).
+    return { user: toLoginUser(user), uploads: app.attachments.clientConfig }
   }
 })

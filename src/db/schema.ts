@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm'
 import {
+  bigint,
   customType,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgSequence,
   pgTable,
@@ -158,5 +160,51 @@ export const pushOutbox = pgTable('push_outbox', {
   index('push_outbox_user_room_idx').on(t.userId, t.roomId)
 ])
 
+export const attachmentKind = pgEnum('attachment_kind', ['IMAGE', 'VIDEO', 'FILE'])
+/** `pending`: a direct-to-bucket upload not completed yet; `ready`: checked and usable in a message. */
+export const attachmentState = pgEnum('attachment_state', ['pending', 'ready'])
+
+/** A derived image kept beside an attachment (docs/uploads.md): the small thumbnail and the larger preview. */
+export interface StoredThumbnail {
+  name: 'thumb' | 'preview'
+  key: string
+  width: number
+  height: number
+  size: number
+  mimeType: string
+}
+
+/**
+ * An uploaded file (docs/uploads.md). Its bytes live in the object storage under `storage_key`; it is
+ * usable in one message of its owner, after which `room_id`/`message_id` say where it was sent and who
+ * may fetch it. `deleted_at` marks one whose message was deleted: its bytes are being removed.
+ */
+export const attachments = pgTable('attachments', {
+  id: serialId('id').primaryKey(),
+  ownerId: id('owner_id').notNull().references(() => users.id),
+  kind: attachmentKind('kind').notNull(),
+  state: attachmentState('state').notNull().default('ready'),
+  mimeType: text('mime_type').notNull(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  sha256: text('sha256'),
+  width: integer('width'),
+  height: integer('height'),
+  /** The client's file name, for Content-Disposition; never used to choose a type or a path. */
+  fileName: text('file_name'),
+  storageKey: text('storage_key').notNull(),
+  thumbnails: jsonb('thumbnails').$type<StoredThumbnail[]>().notNull().default(sql`'[]'::jsonb`),
+  roomId: id('room_id').references(() => chatRooms.id),
+  messageId: id('message_id').references(() => messages.id),
+  createdAt: at('created_at').notNull().defaultNow(),
+  deletedAt: at('deleted_at')
+}, (t) => [
+  // Once: an attachment belongs to at most one message.
+  uniqueIndex('attachments_message_uq').on(t.messageId),
+  // Garbage collection: never-sent uploads by age, and the ones whose message was deleted.
+  index('attachments_orphan_idx').on(t.createdAt).where(sql`message_id IS NULL`),
+  index('attachments_deleted_idx').on(t.deletedAt).where(sql`deleted_at IS NOT NULL`)
+])
+
 export type UserRow = typeof users.$inferSelect
+export type AttachmentRow = typeof attachments.$inferSelect
 export type MessageRow = typeof messages.$inferSelect

@@ -18,6 +18,10 @@ export const Failures = {
   EDIT_WINDOW_PASSED: 'Edit window has passed',
   RATE_LIMITED: 'Rate limit exceeded',
   UNAVAILABLE: 'Server is busy, try again',
+  // Attachments (HTTP only: POST /uploads, GET /media/...).
+  FILE_TOO_LARGE: 'File too large',
+  UNSUPPORTED_TYPE: 'File type not allowed',
+  ATTACHMENT_NOT_FOUND: 'Attachment not found',
   INTERNAL: 'Internal error'
 } as const
 

@@ -21,7 +21,9 @@ test('the seed login answers with the user object exactly as the seed shows', as
       avatar: 'https://example.com/avatar.jpg',
       primaryRole: 'AGENT',
       status: 'ACTIVE'
-    }
+    },
+    // Beside the seed's user object: what may be uploaded (GET /uploads/config).
+    uploads: app.attachments.clientConfig
   })
 })
 
@@ -41,7 +43,8 @@ test('the seed walkthrough logs in user 14 on its own device, with the user id a
       avatar: 'https://example.com/avatar-b.jpg',
       primaryRole: 'USER',
       status: 'ACTIVE'
-    }
+    },
+    uploads: app.attachments.clientConfig
   })
 })
 

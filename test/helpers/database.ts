@@ -47,6 +47,6 @@ export function useDatabase (): { readonly database: Database, readonly url: str
 
 /** Empties every table and restarts the id sequences (tests share one database per file). */
 export async function truncateAll (db: Db): Promise<void> {
-  await db.execute(sql`TRUNCATE push_outbox, push_registrations, messages, members, chat_rooms, listings, users RESTART IDENTITY CASCADE`)
+  await db.execute(sql`TRUNCATE attachments, push_outbox, push_registrations, messages, members, chat_rooms, listings, users RESTART IDENTITY CASCADE`)
   await db.execute(sql`ALTER SEQUENCE message_change_seq RESTART`)
 }

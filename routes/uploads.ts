@@ -1,0 +1,88 @@
+import { Type } from '@sinclair/typebox'
+import multipart from '@fastify/multipart'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { toWireAttachment } from '../src/chat/attachments.js'
+import type { AttachmentRow } from '../src/db/schema.js'
+import { tooLarge, UploadRefused } from '../src/media/intake.js'
+import type { AttachmentKind } from '../src/media/kinds.js'
+import { CommandFailure } from '../src/protocol/errors.js'
+import { bearerUser, Failure, sendFailure } from './http-failures.js'
+
+const Limits = Type.Object({ IMAGE: Type.Integer(), VIDEO: Type.Integer(), FILE: Type.Integer() })
+const TypeLists = Type.Object({ IMAGE: Type.Array(Type.String()), VIDEO: Type.Array(Type.String()), FILE: Type.Array(Type.String()) })
+export const UploadConfigAnswer = Type.Object({ maxBytes: Limits, types: TypeLists })
+
+/** The `attachment` object of a message (docs/protocol.md). */
+export const AttachmentObject = Type.Object({
+  attachmentId: Type.String(),
+  mimeType: Type.String(),
+  size: Type.Integer(),
+  width: Type.Optional(Type.Integer()),
+  height: Type.Optional(Type.Integer()),
+  fileName: Type.Optional(Type.String()),
+  url: Type.String({ description: 'signed /media/ link, valid MEDIA_URL_TTL_S seconds' }),
+  thumbnailUrl: Type.Optional(Type.String()),
+  previewUrl: Type.Optional(Type.String())
+})
+const UploadAnswer = Type.Composite([Type.Object({ kind: Type.Union([Type.Literal('IMAGE'), Type.Literal('VIDEO'), Type.Literal('FILE')]) }), AttachmentObject])
+
+/** The answer of an upload: the attachment object of a message, with its kind. */
+export const uploadAnswer = (app: FastifyInstance, row: AttachmentRow) => ({ kind: row.kind, ...toWireAttachment(row, app.mediaLinks) })
+
+/** Answers a refusal or an authentication failure; anything else is for Fastify's error handler. */
+export function answerUploadError (reply: FastifyReply, error: unknown) {
+  if (error instanceof UploadRefused) {
+    // The client may still be sending: the connection is not kept for another request.
+    reply.header('connection', 'close')
+    return sendFailure(reply, error.code, error.details)
+  }
+  if (error instanceof CommandFailure) return sendFailure(reply, error.code, { errors: error.errors })
+  throw error
+}
+
+/** POST /uploads and GET /uploads/config (docs/uploads.md). */
+export default async function uploadRoutes (app: FastifyInstance) {
+  const { limits } = app.attachments
+  const largestKind = (['IMAGE', 'VIDEO', 'FILE'] as AttachmentKind[]).reduce((a, b) => limits[a] >= limits[b] ? a : b)
+  const largest = limits[largestKind]
+  await app.register(multipart, {
+    limits: {
+      // The limits by kind are checked as the file streams; this one only stops what no kind allows.
+      fileSize: largest + 1,
+      files: 1,
+      fields: 10,
+      fieldSize: 1024,
+      parts: 12
+    }
+  })
+
+  app.get('/uploads/config', {
+    schema: {
+      summary: 'What may be uploaded: the largest size of each kind, in bytes, and the accepted types',
+      response: { 200: UploadConfigAnswer }
+    }
+  }, async () => app.attachments.clientConfig)
+
+  app.post('/uploads', {
+    schema: {
+      summary: 'Uploads one file (multipart/form-data, field `file`; Authorization: Bearer <login token>) for a later message',
+      response: { 201: UploadAnswer, 400: Failure, 401: Failure, 403: Failure, 413: Failure, 415: Failure }
+    }
+  }, async (request, reply) => {
+    try {
+      const userId = await bearerUser(app, request)
+      if (!request.isMultipart()) throw new CommandFailure('INVALID_FORMAT', [{ path: '/file', message: 'must be sent as multipart/form-data' }])
+      const part = await request.file()
+      if (part === undefined) throw new CommandFailure('MISSING_FIELDS', [{ path: '/file', message: 'is required: one file part' }])
+      const row = await app.attachments.upload(userId, part.file, { mimeType: part.mimetype, fileName: part.filename })
+      request.log.info({ attachmentId: row.id, ownerId: userId, kind: row.kind, mimeType: row.mimeType, size: row.size }, 'attachment uploaded')
+      return reply.code(201).send(uploadAnswer(app, row))
+    } catch (error) {
+      if (isMultipartLimit(error)) return answerUploadError(reply, tooLarge(largestKind, limits))
+      return answerUploadError(reply, error)
+    }
+  })
+}
+
+/** @fastify/multipart's own refusal of a file past its fileSize limit. */
+const isMultipartLimit = (error: unknown) => (error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE'

@@ -1,0 +1,3 @@
+import { attachmentSuite, diskStorage } from './suite.js'
+
+attachmentSuite(diskStorage)
