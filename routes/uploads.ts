@@ -1,4 +1,3 @@
-import { Type } from '@sinclair/typebox'
 import multipart from '@fastify/multipart'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { toWireAttachment } from '../src/chat/attachments.js'
@@ -6,25 +5,8 @@ import type { AttachmentRow } from '../src/db/schema.js'
 import { tooLarge, UploadRefused } from '../src/media/intake.js'
 import type { AttachmentKind } from '../src/media/kinds.js'
 import { CommandFailure } from '../src/protocol/errors.js'
+import { UploadAnswerShape, UploadConfigShape } from '../src/protocol/wire-types.js'
 import { bearerUser, Failure, sendFailure } from './http-failures.js'
-
-const Limits = Type.Object({ IMAGE: Type.Integer(), VIDEO: Type.Integer(), FILE: Type.Integer() })
-const TypeLists = Type.Object({ IMAGE: Type.Array(Type.String()), VIDEO: Type.Array(Type.String()), FILE: Type.Array(Type.String()) })
-export const UploadConfigAnswer = Type.Object({ maxBytes: Limits, types: TypeLists })
-
-/** The `attachment` object of a message (docs/protocol.md). */
-export const AttachmentObject = Type.Object({
-  attachmentId: Type.String(),
-  mimeType: Type.String(),
-  size: Type.Integer(),
-  width: Type.Optional(Type.Integer()),
-  height: Type.Optional(Type.Integer()),
-  fileName: Type.Optional(Type.String()),
-  url: Type.String({ description: 'signed /media/ link, valid MEDIA_URL_TTL_S seconds' }),
-  thumbnailUrl: Type.Optional(Type.String()),
-  previewUrl: Type.Optional(Type.String())
-})
-const UploadAnswer = Type.Composite([Type.Object({ kind: Type.Union([Type.Literal('IMAGE'), Type.Literal('VIDEO'), Type.Literal('FILE')]) }), AttachmentObject])
 
 /** The answer of an upload: the attachment object of a message, with its kind. */
 export const uploadAnswer = (app: FastifyInstance, row: AttachmentRow) => ({ kind: row.kind, ...toWireAttachment(row, app.mediaLinks) })
@@ -59,14 +41,14 @@ export default async function uploadRoutes (app: FastifyInstance) {
   app.get('/uploads/config', {
     schema: {
       summary: 'What may be uploaded: the largest size of each kind, in bytes, and the accepted types',
-      response: { 200: UploadConfigAnswer }
+      response: { 200: UploadConfigShape }
     }
   }, async () => app.attachments.clientConfig)
 
   app.post('/uploads', {
     schema: {
       summary: 'Uploads one file (multipart/form-data, field `file`; Authorization: Bearer <login token>) for a later message',
-      response: { 201: UploadAnswer, 400: Failure, 401: Failure, 403: Failure, 413: Failure, 415: Failure }
+      response: { 201: UploadAnswerShape, 400: Failure, 401: Failure, 403: Failure, 413: Failure, 415: Failure }
     }
   }, async (request, reply) => {
     try {

@@ -1,23 +1,14 @@
 import { and, eq, isNotNull, isNull, lt, or } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { attachments, members, type AttachmentRow } from '../db/schema.js'
+import type { AttachmentShape } from '../protocol/wire-types.js'
 import type { MediaLinks } from './media-links.js'
 
 export type AttachmentKind = AttachmentRow['kind']
 export type NewAttachment = typeof attachments.$inferInsert
 
 /** The `attachment` object of a message, and (with `kind`) the answer of an upload. */
-export interface WireAttachment {
-  attachmentId: string
-  mimeType: string
-  size: number
-  width?: number
-  height?: number
-  fileName?: string
-  url: string
-  thumbnailUrl?: string
-  previewUrl?: string
-}
+export type WireAttachment = AttachmentShape
 
 /** What the wire object is made from: a row, or the same fields as the message store reads them. */
 export type AttachmentFacts = Pick<AttachmentRow, 'id' | 'mimeType' | 'size' | 'width' | 'height' | 'fileName' | 'thumbnails'>

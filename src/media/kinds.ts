@@ -1,4 +1,5 @@
 import type { Config } from '../config.js'
+import type { UploadConfigShape } from '../protocol/wire-types.js'
 
 export type AttachmentKind = 'IMAGE' | 'VIDEO' | 'FILE'
 
@@ -58,14 +59,14 @@ export const uploadLimits = (config: Pick<Config, typeof LIMIT_SETTINGS[Attachme
 })
 
 /** The limits as clients read them (GET /uploads/config and the login answer). */
-export function uploadConfig (limits: UploadLimits) {
+export function uploadConfig (limits: UploadLimits): UploadConfigShape {
   const types = (kind: AttachmentKind) => Object.keys(ALLOWED_TYPES).filter((type) => ALLOWED_TYPES[type] === kind)
   return {
     maxBytes: { IMAGE: limits.IMAGE, VIDEO: limits.VIDEO, FILE: limits.FILE },
     types: { IMAGE: types('IMAGE'), VIDEO: types('VIDEO'), FILE: types('FILE') }
   }
 }
-export type UploadConfig = ReturnType<typeof uploadConfig>
+export type UploadConfig = UploadConfigShape
 
 /**
  * Whether what the client said about the file (its part's Content-Type, its name's extension) contradicts

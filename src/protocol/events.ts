@@ -3,7 +3,7 @@ import { Failures, type FailureCode } from './errors.js'
 import { RequestId } from './envelope.js'
 import {
   FieldErrorShape, IdText, LoginUserShape, Nullable, PresenceShape, RoomHeaderShape, RoomListEntryShape,
-  RoomViewShape, SyncToken, Timestamp, WireMessageShape
+  RoomViewShape, SyncToken, Timestamp, UploadConfigShape, WireMessageShape
 } from './wire-types.js'
 
 /**
@@ -51,7 +51,8 @@ const MessageDeletion = { roomId: IdText, messageId: IdText, deletedAt: Timestam
 
 /** The success answer of each command that has one, by command name. */
 export const Answers = {
-  user_login: answer('user_login', { user: LoginUserShape }, 'The login succeeded: the user\'s profile.'),
+  user_login: answer('user_login', { user: LoginUserShape, uploads: UploadConfigShape },
+    'The login succeeded: the user\'s profile, and what may be uploaded (as GET /uploads/config).'),
   user_message: answer('user_message', MessageEvent,
     'The sender\'s acknowledgement: the message as stored, the same frame the room receives, in the room\'s seq order.'),
   ping: {

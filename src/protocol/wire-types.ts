@@ -42,6 +42,32 @@ export const SenderProfileShape = Type.Object({
   primaryRole: UserRoleName
 }, closed)
 
+/** The kinds of attachment, each with its own size limit. */
+export const ATTACHMENT_KINDS = ['IMAGE', 'VIDEO', 'FILE'] as const
+export const AttachmentKindName = words(ATTACHMENT_KINDS)
+
+/** What may be uploaded (GET /uploads/config and the login answer): the largest size of each kind and its types. */
+export const UploadConfigShape = Type.Object({
+  maxBytes: Type.Object({ IMAGE: Type.Integer(), VIDEO: Type.Integer(), FILE: Type.Integer() }, closed),
+  types: Type.Object({ IMAGE: Type.Array(Type.String()), VIDEO: Type.Array(Type.String()), FILE: Type.Array(Type.String()) }, closed)
+}, closed)
+
+/** The `attachment` of a message sent with `attachmentId` (docs/uploads.md); its links are signed and short-lived. */
+export const AttachmentShape = Type.Object({
+  attachmentId: IdText,
+  mimeType: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+  width: Type.Optional(Type.Integer({ minimum: 1 })),
+  height: Type.Optional(Type.Integer({ minimum: 1 })),
+  fileName: Type.Optional(Type.String()),
+  url: Type.String({ description: 'signed /media/ link, valid at least MEDIA_URL_TTL_S seconds' }),
+  thumbnailUrl: Type.Optional(Type.String({ description: 'signed link to a JPEG of at most 320 px' })),
+  previewUrl: Type.Optional(Type.String({ description: 'signed link to a JPEG of at most 1280 px' }))
+}, closed)
+
+/** The answer of POST /uploads: the attachment object with its kind. */
+export const UploadAnswerShape = Type.Object({ kind: AttachmentKindName, ...AttachmentShape.properties }, closed)
+
 /** A stored message as clients see it (broadcast, history, sync, room list); a deleted one is a tombstone. */
 export const WireMessageShape = Type.Object({
   messageId: IdText,
@@ -55,7 +81,8 @@ export const WireMessageShape = Type.Object({
   clientMessageId: Type.Optional(Type.String()),
   replyToMessageId: Type.Optional(IdText),
   editedAt: Type.Optional(Timestamp),
-  deletedAt: Type.Optional(Timestamp)
+  deletedAt: Type.Optional(Timestamp),
+  attachment: Type.Optional(AttachmentShape)
 }, closed)
 
 /** The room header that travels with every message. */
@@ -106,6 +133,8 @@ export const PresenceShape = Type.Object({
 export const FieldErrorShape = Type.Object({ path: Type.String(), message: Type.String() }, closed)
 
 export type SenderProfileShape = Static<typeof SenderProfileShape>
+export type AttachmentShape = Static<typeof AttachmentShape>
+export type UploadConfigShape = Static<typeof UploadConfigShape>
 export type WireMessageShape = Static<typeof WireMessageShape>
 export type RoomHeaderShape = Static<typeof RoomHeaderShape>
 export type RoomMemberShape = Static<typeof RoomMemberShape>
