@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { DeliveryNode } from '../src/delivery/node.js'
 import { RoomSubscriptions } from '../src/delivery/subscriptions.js'
+import { PositionCheck } from '../src/delivery/position-check.js'
 import { nodeChannel } from '../src/broker/types.js'
 
 declare module 'fastify' {
@@ -16,13 +17,29 @@ export default fp(async (app) => {
   const { broker, publisher, sessions, db } = app
   const node = new DeliveryNode({ sessions, hooks: { endReplacedSession: app.endReplacedSession, endDisabledAccount: app.endDisabledAccount }, log: app.log })
   const subscriptions = new RoomSubscriptions({ broker, db, log: app.log })
+  // A broker that hands every event to every node, inside publish, loses nothing: no position to check.
+  const positions = subscriptions.active
+    ? new PositionCheck({ db, rooms: () => subscriptions.rooms(), deliver: (event) => { node.receive(event) }, intervalMs: app.config.POSITION_CHECK_MS, log: app.log })
+    : undefined
   const receive: Parameters<typeof broker.onEvent>[0] = (event) => {
     subscriptions.receive(event)
+    positions?.observe(event)
     node.receive(event)
   }
   broker.onEvent(receive)
   // What the broker could not carry still reaches this node's own sockets.
   publisher.deliverHere = receive
+  if (positions !== undefined) {
+    subscriptions.onRoomDropped((roomId) => { positions.forget(roomId) })
+    // Back after the broker was away: membership events and messages published meanwhile never came.
+    broker.onResume?.(() => {
+      void subscriptions.refresh('all').then(async () => { await positions.check('all') })
+    })
+    const timer = setInterval(() => {
+      void subscriptions.refresh('stale').then(async () => { await positions.check('quiet') })
+    }, app.config.POSITION_CHECK_MS).unref()
+    app.addHook('onClose', async () => { clearInterval(timer) })
+  }
   await broker.subscribe([nodeChannel(broker.nodeId)])
   app.decorate('delivery', node)
   app.decorate('subscriptions', subscriptions)

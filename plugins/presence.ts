@@ -70,6 +70,12 @@ export default fp(async (app) => {
     done = run()
   }
 
+  // A node that died took its goodbyes with it: the live node that notices tells those users' peers.
+  source.onGone?.((userIds) => {
+    const at = new Date()
+    for (const userId of userIds) queue({ userId, online: false, at })
+  })
+
   app.decorate('presence', {
     source,
     cameOnline: (userId) => { queue({ userId, online: true }) },

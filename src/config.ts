@@ -53,6 +53,9 @@ export const ConfigSchema = Type.Object({
   REDIS_PREFIX: Type.String({ minLength: 1, default: 'chat:' }),
   // A node's users stay online this long after its last renewal when it dies without saying goodbye.
   PRESENCE_LEASE_MS: Int(30_000, 300),
+  // Several nodes: how often each node compares the rooms that went quiet with the database and hands out
+  // what pub/sub lost (src/delivery/position-check.ts).
+  POSITION_CHECK_MS: Int(10_000, 100),
   JWT_SECRET: Optional,
   JWT_PUBLIC_KEY: Optional,
   JWT_ALGORITHMS: Optional,

@@ -25,7 +25,9 @@ const RENEW_CHUNK = 1000
  *
  * A live node renews the leases of its users every third of the lease; a node that dies without saying
  * goodbye stops renewing, and its users count as offline once the lease has run out (PRESENCE_LEASE_MS
- * after the last renewal at most). Everything in Redis is rewritten by the next renewal, so Redis losing
+ * after the last renewal at most). Each node also keeps its own lease in one sorted set and the set of its
+ * users: a live node finding a lease run out tells the dead node's users' peers they went offline (within
+ * a third of a lease more). Everything in Redis is rewritten by the next renewal, so Redis losing
  * its data costs at most one renewal period of wrong answers: the truth is each node's own registry.
  */
 export class RedisPresence implements PresenceSource {
@@ -33,13 +35,29 @@ export class RedisPresence implements PresenceSource {
   private readonly local = new Map<string, Map<string, string | null>>()
   private readonly timer: NodeJS.Timeout
   private renewing: Promise<void> | undefined
+  private readonly goneListeners: Array<(userIds: string[]) => void> = []
 
   constructor (private readonly redis: Redis, private readonly options: RedisPresenceOptions) {
-    this.timer = setInterval(() => { void this.renew() }, Math.max(100, Math.floor(options.leaseMs / 3))).unref()
+    this.timer = setInterval(() => {
+      void this.renew().then(async () => { await this.sweep() })
+    }, Math.max(100, Math.floor(options.leaseMs / 3))).unref()
   }
 
   private onlineKey (userId: string): string { return `${this.options.prefix}online:{${userId}}` }
   private devicesKey (userId: string): string { return `${this.options.prefix}devices:{${userId}}` }
+  /** Every node with its lease: a node whose lease ran out died without its goodbye. */
+  private get nodesKey (): string { return `${this.options.prefix}nodes` }
+  /** The users a node holds a device of: who went offline with it, if it dies. */
+  private nodeUsersKey (nodeId: string): string { return `${this.options.prefix}node-users:{${nodeId}}` }
+  private sweepKey (nodeId: string): string { return `${this.options.prefix}sweep:{${nodeId}}` }
+
+  /**
+   * Called with the users of a node that died without saying goodbye, once its lease has run out and they
+   * have no device on any live node: nobody else will tell their peers they went offline.
+   */
+  onGone (listener: (userIds: string[]) => void): void {
+    this.goneListeners.push(listener)
+  }
   /** One field per (device, node): a takeover's old node removing its entry leaves the new node's alone. */
   private deviceField (uuid: string): string { return `${uuid}@${this.options.nodeId}` }
 
@@ -144,6 +162,7 @@ export class RedisPresence implements PresenceSource {
     if (devices.size === 0) {
       this.local.delete(userId)
       pipeline.zrem(this.onlineKey(userId), this.options.nodeId)
+      pipeline.srem(this.nodeUsersKey(this.options.nodeId), userId)
     }
     await this.exec(pipeline)
   }
@@ -171,9 +190,34 @@ export class RedisPresence implements PresenceSource {
     return await this.renewing
   }
 
+  /**
+   * Looks for nodes whose lease ran out (they died without their goodbye). One live node claims each
+   * (SET NX), tells its listeners which of the dead node's users are online nowhere else, and forgets it.
+   */
+  async sweep (): Promise<void> {
+    try {
+      const dead = await this.redis.zrangebyscore(this.nodesKey, '-inf', `(${Date.now()}`)
+      for (const nodeId of dead) {
+        if (nodeId === this.options.nodeId) continue
+        const claimed = await this.redis.set(this.sweepKey(nodeId), this.options.nodeId, 'PX', this.options.leaseMs, 'NX')
+        if (claimed !== 'OK') continue
+        const users = await this.redis.smembers(this.nodeUsersKey(nodeId))
+        const online = users.length > 0 ? await this.onlineAnywhere(users) : new Set<string>()
+        const gone = users.filter((userId) => !online.has(userId) && !this.local.has(userId))
+        await this.exec(this.redis.pipeline().del(this.nodeUsersKey(nodeId)).zrem(this.nodesKey, nodeId))
+        this.options.log.info({ nodeId, users: users.length, offline: gone.length }, 'a node died without its goodbye: its users are offline')
+        if (gone.length > 0) for (const listener of this.goneListeners) listener(gone)
+      }
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'presence sweep failed')
+    }
+  }
+
   /** This node says goodbye: its users are no longer online through it. */
   async close (): Promise<void> {
     clearInterval(this.timer)
+    // The node's lease and its list of users stay: users who do not come back on another node within the
+    // lease are announced offline by the live node that sweeps this one.
     const pipeline = this.redis.pipeline()
     for (const [userId, devices] of this.local) {
       pipeline.zrem(this.onlineKey(userId), this.options.nodeId)
@@ -189,6 +233,11 @@ export class RedisPresence implements PresenceSource {
     const { leaseMs, nodeId } = this.options
     const expiresAt = Date.now() + leaseMs
     const pipeline = this.redis.pipeline()
+    if (users.length > 0) {
+      pipeline.zadd(this.nodesKey, expiresAt, nodeId)
+      pipeline.sadd(this.nodeUsersKey(nodeId), ...users)
+      pipeline.pexpire(this.nodeUsersKey(nodeId), KEY_LEASES * leaseMs)
+    }
     for (const userId of users) {
       pipeline.zadd(this.onlineKey(userId), expiresAt, nodeId)
       // The keys only collect garbage: a user nobody renews leaves no key behind for long. Online is the

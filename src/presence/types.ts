@@ -25,6 +25,11 @@ export interface PresenceSource {
   deviceDisconnected: (device: { userId: string, uuid: string }) => void
   /** The device's client reported which room is in the foreground (null: none). */
   focus: (device: { userId: string, uuid: string }, roomId: string | null) => void
+  /**
+   * Shared sources: `listener` hears the users of a node that died without saying goodbye, once they are
+   * online nowhere (the dead node cannot announce it).
+   */
+  onGone?: (listener: (userIds: string[]) => void) => void
   /** Whether the source can answer right now (readiness). */
   healthy: () => boolean
   close: () => Promise<void>

@@ -73,3 +73,23 @@ test('Redis losing its data is repaired by the next renewal', { skip }, async (t
   assert.deepEqual([...await a.presence.online(['4'])], ['4'])
   assert.equal((await a.presence.devices('4')).length, 1)
 })
+
+test('the users of a node that died are named once, by one live node, except those online elsewhere', { skip }, async (t) => {
+  const prefix = uniquePrefix()
+  const leaseMs = 400
+  const live = node(t, 'node-live', prefix, leaseMs)
+  const other = node(t, 'node-other', prefix, leaseMs)
+  const dying = node(t, 'node-dying', prefix, leaseMs)
+  const heard: string[][] = []
+  live.presence.onGone((userIds) => { heard.push([...userIds].sort()) })
+  other.presence.onGone((userIds) => { heard.push([...userIds].sort()) })
+  await dying.presence.connected('14', 'phone')
+  await dying.presence.connected('15', 'phone')
+  await live.presence.connected('15', 'laptop')
+  dying.redis.disconnect()
+  await sleep(leaseMs + 50)
+  await Promise.all([live.presence.sweep(), other.presence.sweep()])
+  assert.deepEqual(heard, [['14']], '15 still has a device on a live node')
+  await Promise.all([live.presence.sweep(), other.presence.sweep()])
+  assert.equal(heard.length, 1, 'a swept node is forgotten')
+})
