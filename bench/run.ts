@@ -1,6 +1,7 @@
 /**
  * The benchmark: `npm run bench [-- --quick] [-- --check] [--only=pairs,bigroom] [--servers=project,naive]
  * [--steps=1000,5000] [--step-ms=10000] [--profile=dir]`.
+ * `--only=metrics` measures what metrics cost: pairs on the project with METRICS=on and off, same run.
  * Each scenario runs against the project and the two baseline peers (bench/peers/), one after another,
  * each server in its own process, and writes bench/results/latest.json and latest.md (a full run on
  * PostgreSQL) or bench/results/scratch/latest.json and latest.md (any other run: not comparable with the targets).
@@ -20,6 +21,7 @@ import { reconnect, type ReconnectFigures } from './scenarios/reconnect.js'
 import { commit } from './scenarios/commit.js'
 import { writers } from './scenarios/writers.js'
 import { cluster } from './scenarios/cluster.js'
+import { metricsCost } from './scenarios/metrics.js'
 import type { RunOptions, ScenarioContext } from './scenarios/context.js'
 
 const args = new Map(process.argv.slice(2).map((arg) => {
@@ -29,7 +31,7 @@ const args = new Map(process.argv.slice(2).map((arg) => {
 const quick = args.has('quick')
 const check = args.has('check')
 const list = (name: string, fallback: string[]) => args.get(name)?.split(',') ?? fallback
-const scenarios = list('only', ['commit', 'writers', 'pairs', 'bigroom', 'idle', 'reconnect', 'cluster'])
+const scenarios = list('only', ['commit', 'writers', 'pairs', 'bigroom', 'idle', 'reconnect', 'cluster', 'metrics'])
 const kinds = list('servers', SERVER_KINDS) as ServerKind[]
 const options: RunOptions = {
   quick,
@@ -45,8 +47,9 @@ log(`database: ${adminUrl === undefined ? 'PGlite (set DATABASE_URL for PostgreS
 const database = await createBenchDatabase(adminUrl)
 const ctx: ScenarioContext = { options, secret: randomBytes(24).toString('hex'), log }
 const redisUrl = process.env.REDIS_URL === '' ? undefined : process.env.REDIS_URL
-const start = async (kind: ServerKind, redis?: { redisUrl: string, redisPrefix: string }) => ServerProcess.start(kind, {
+const start = async (kind: ServerKind, redis?: { redisUrl: string, redisPrefix: string }, settings?: Record<string, string>) => ServerProcess.start(kind, {
   ...redis,
+  ...(settings !== undefined && { settings }),
   port: await freePort(),
   secret: ctx.secret,
   roomsFile: database.roomsFile,
@@ -114,6 +117,10 @@ try {
       results.cluster = await cluster(ctx, async (withRedis) => await start('project', withRedis ? redis : undefined))
     }
   }
+  if (scenarios.includes('metrics') && kinds.includes('project')) {
+    log('metrics: the pairs load on the project with METRICS=on and METRICS=off, alternating')
+    results.metrics = await metricsCost(ctx, async (metrics) => await start('project', undefined, { METRICS: metrics }))
+  }
 } finally {
   await database.drop()
 }
@@ -149,7 +156,7 @@ console.log(`\n${table}`)
 log(`results in bench/${resultsPath}latest.json and latest.md${caveats.length === 0 ? '' : ` (not comparable with the targets: ${caveats.join('; ')})`}`)
 
 const lost = [results.pairs, results.bigroom, results.idle, results.reconnect].flatMap((scenario) =>
-  kinds.map((kind) => (scenario?.[kind] as { loss?: number } | undefined)?.loss ?? 0)).concat(results.cluster?.loss ?? 0)
+  kinds.map((kind) => (scenario?.[kind] as { loss?: number } | undefined)?.loss ?? 0)).concat(results.cluster?.loss ?? 0, results.metrics?.loss ?? 0)
 if (check && lost.some((loss) => loss !== 0)) {
   console.error('check failed: messages, deliveries or connections were lost (see the table above)')
   process.exitCode = 1
@@ -182,6 +189,8 @@ function targets (r: Results): Results['targets'] {
   if (b !== undefined) add('bigroom last-member p99 ≤ 1.5× forward', `${b.ratioForward ?? '–'}× (${b.project?.lastP99} vs ${b.forward?.lastP99} ms)`, b.ratioForward === null ? null : b.ratioForward <= 1.5)
   const i = r.idle?.project?.levels.at(-1)
   if (i !== undefined) add(`idle ≤ 10 KB RSS per connection at ${i.connections}`, `${i.rssPerConnectionKb} KB`, i.rssPerConnectionKb <= 10)
+  const m = r.metrics
+  if (m !== undefined) add('pairs max rate with metrics on ≥ 95% of off', `${m.maxRateRatio === null ? '–' : Math.round(m.maxRateRatio * 100)}% (peak stored ${m.peakRatio === null ? '–' : Math.round(m.peakRatio * 100)}%)`, m.maxRateRatio === null ? null : m.maxRateRatio >= 0.95)
   const c = r.reconnect?.project
   if (c !== undefined) add(`reconnect: ${c.clients} back and caught up within 10 s`, `${c.allBackMs} ms (${c.catchUp}), ${c.failed} failed`, c.failed === 0 && c.allBackMs <= 10_000)
   return out

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import { DeliveryNode } from '../src/delivery/node.js'
 import { RoomSubscriptions } from '../src/delivery/subscriptions.js'
 import { PositionCheck } from '../src/delivery/position-check.js'
-import { nodeChannel } from '../src/broker/types.js'
+import { nodeChannel, type BrokerEvent } from '../src/broker/types.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,19 +14,24 @@ declare module 'fastify' {
 
 /** Broker → node → registry: the only way frames reach this node's sockets. */
 export default fp(async (app) => {
-  const { broker, publisher, sessions, db } = app
+  const { broker, publisher, sessions, db, metrics } = app
   const node = new DeliveryNode({ sessions, hooks: { endReplacedSession: app.endReplacedSession, endDisabledAccount: app.endDisabledAccount }, log: app.log })
   const subscriptions = new RoomSubscriptions({ broker, db, log: app.log })
   // A broker that hands every event to every node, inside publish, loses nothing: no position to check.
   const positions = subscriptions.active
     ? new PositionCheck({ db, rooms: () => subscriptions.rooms(), deliver: (event) => { node.receive(event) }, intervalMs: app.config.POSITION_CHECK_MS, log: app.log })
     : undefined
-  const receive: Parameters<typeof broker.onEvent>[0] = (event) => {
+  const { deliverySeconds } = metrics.histograms
+  const receive = (event: BrokerEvent) => {
     subscriptions.receive(event)
     positions?.observe(event)
     node.receive(event)
+    if (event.type === 'room_frame' && event.receivedAt !== undefined) deliverySeconds.observe((Date.now() - event.receivedAt) / 1000)
   }
-  broker.onEvent(receive)
+  broker.onEvent((event) => {
+    metrics.brokerReceived.inc(event.type)
+    receive(event)
+  })
   // What the broker could not carry still reaches this node's own sockets.
   publisher.deliverHere = receive
   if (positions !== undefined) {
@@ -43,4 +48,4 @@ export default fp(async (app) => {
   await broker.subscribe([nodeChannel(broker.nodeId)])
   app.decorate('delivery', node)
   app.decorate('subscriptions', subscriptions)
-}, { name: 'delivery', dependencies: ['db', 'engines', 'sessions'] })
+}, { name: 'delivery', dependencies: ['db', 'engines', 'sessions', 'metrics'] })

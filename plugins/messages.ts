@@ -10,24 +10,34 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
+  const { metrics } = app
+  const { storeBatchSize, storeSeconds } = metrics.histograms
   const store = new MessageStore(app.db, {
     // Runs only after the message's transaction committed: persist before broadcast.
     onStored: (stored) => {
       const { row, input } = stored
+      metrics.messagesStored++
       app.log.info({ messageId: row.id, roomId: row.roomId, senderId: row.senderId, type: row.messageType, size: row.content?.length ?? 0 }, 'message stored')
       const body = messageEventBody(row, input.sender, stored.room)
       const frame = buildFrame(Events.user_message, body)
       void app.publisher.toRoom(row.roomId, stored.recipients, frame, {
         seq: row.seq,
+        ...(input.receivedAt !== undefined && { receivedAt: input.receivedAt }),
         ...(input.origin !== undefined && { origin: { connectionId: input.origin } })
       })
       input.acknowledge?.(body)
       // The message's push outbox rows were written with it; the worker decides per recipient now.
       app.push.messageStored()
     },
-    onError: (error, size) => { app.log.error({ err: error, batchSize: size }, 'message store failed') }
+    onError: (error, size) => { app.log.error({ err: error, batchSize: size }, 'message store failed') },
+    onBatch: (results, seconds) => {
+      storeBatchSize.observe(results.length)
+      storeSeconds.observe(seconds)
+      // A refusal of the request (not a member, no such room) is the command's answer, not a store failure.
+      for (const result of results) if (!result.ok && (result.code === 'UNAVAILABLE' || result.code === 'INTERNAL')) metrics.storeFailures.inc(result.code)
+    }
   }, { waitLimitMs: app.config.DB_POOL_WAIT_MS })
   app.decorate('messageStore', store)
   // In-flight stores finish before the database closes (this hook runs before the db plugin's).
   app.addHook('onClose', async () => { await store.drain() })
-}, { name: 'messages', dependencies: ['db', 'engines', 'delivery', 'push'] })
+}, { name: 'messages', dependencies: ['db', 'engines', 'delivery', 'push', 'metrics'] })

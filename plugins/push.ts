@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { queueClear } from '../src/push/outbox.js'
-import { chooseSenders } from '../src/push/senders.js'
+import { chooseSenders, countedSenders } from '../src/push/senders.js'
+import { pairKey } from '../src/metrics/counts.js'
 import { PushWorker } from '../src/push/worker.js'
 
 declare module 'fastify' {
@@ -21,7 +22,7 @@ declare module 'fastify' {
 
 export default fp(async (app) => {
   const { config, db } = app
-  const senders = chooseSenders(config)
+  const senders = countedSenders(chooseSenders(config), (provider, result) => { app.metrics.pushSends.inc(pairKey(provider, result)) })
   const providers = new Set(Object.keys(senders))
   if (providers.size === 0) {
     app.log.info('push notifications are off: set VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY/VAPID_SUBJECT or FCM_SERVICE_ACCOUNT_JSON to turn them on')
@@ -55,4 +56,4 @@ export default fp(async (app) => {
   app.addHook('onReady', async () => { worker?.start() })
   // Sends in progress finish before the database closes (this hook runs before the db plugin's).
   app.addHook('onClose', async () => { await worker?.stop() })
-}, { name: 'push', dependencies: ['config', 'db', 'engines'] })
+}, { name: 'push', dependencies: ['config', 'db', 'engines', 'metrics'] })

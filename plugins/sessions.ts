@@ -48,20 +48,7 @@ export default fp(async (app) => {
     }
   }, config.HEARTBEAT_INTERVAL_MS).unref()
 
-  const stats = setInterval(() => {
-    app.log.info({
-      connections: sessions.connections.size,
-      sessions: sessions.sessionCount,
-      users: sessions.userCount,
-      messagesIn: sessions.messagesIn,
-      framesOut: sessions.framesOut
-    }, 'connection statistics')
-    sessions.messagesIn = 0
-    sessions.framesOut = 0
-  }, config.STATS_INTERVAL_MS).unref()
-
   app.addHook('onClose', async () => {
     clearInterval(heartbeat)
-    clearInterval(stats)
   })
 }, { name: 'sessions', dependencies: ['config'] })

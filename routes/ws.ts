@@ -6,12 +6,15 @@ import { CloseCodes } from '../src/protocol/close-codes.js'
 import { Connection } from '../src/sessions/connection.js'
 import { FrameBudget } from '../src/sessions/rate-limit.js'
 import { admitUpgrade, releaseUpgradeResponse } from '../src/sessions/admission.js'
+import { closeLabel, pairKey } from '../src/metrics/counts.js'
 
 /** Failed logins one socket may make before it is closed (password-guessing by token). */
 export const MAX_FAILED_LOGINS = 5
 
 export default async function wsRoute (app: FastifyInstance) {
-  const { config, sessions } = app
+  const { config, sessions, metrics } = app
+  // Command names of the handler table label the metrics; any other name a client sends is `unknown`.
+  const commandLabel = (name: string | undefined) => name === undefined ? 'none' : Object.hasOwn(commands, name) ? name : 'unknown'
   const dispatch = createDispatcher(app, commands)
   // Connection ids are unique across nodes: the node's id and a counter.
   const node = app.broker.nodeId
@@ -44,6 +47,7 @@ export default async function wsRoute (app: FastifyInstance) {
       const frame = readFrame(data, isBinary)
       const command = commandOf(frame)
       const admission = budget.admit(command === 'typing')
+      if (admission !== 'run') metrics.rateLimited.inc(admission)
       if (admission === 'drop') return
       if (admission === 'close') {
         // Frames already queued are answered first (the refusals tell the client why), then 4029.
@@ -55,6 +59,8 @@ export default async function wsRoute (app: FastifyInstance) {
       void conn.enqueue(async ({ release, earlier }) => {
         if (conn.closed || !conn.runsCommands) return
         const outcome = await dispatch.answerFrame(conn, frame, admission === 'refuse', release)
+        metrics.commands.inc(pairKey(commandLabel(outcome.command), outcome.failure ?? 'success'))
+        if (outcome.command === 'user_login') metrics.logins.inc(outcome.failure ?? 'success')
         if (outcome.answer !== undefined) {
           await earlier
           conn.send(outcome.answer)
@@ -74,6 +80,7 @@ export default async function wsRoute (app: FastifyInstance) {
       socket.terminate()
     })
     socket.on('close', (code) => {
+      metrics.closes.inc(closeLabel(code))
       conn.closed = true
       conn.clearTimers()
       const session = conn.session

@@ -12,6 +12,7 @@ import messagesPlugin from '../plugins/messages.js'
 import presencePlugin from '../plugins/presence.js'
 import pushPlugin from '../plugins/push.js'
 import uploadsPlugin from '../plugins/uploads.js'
+import metricsPlugin from '../plugins/metrics.js'
 import wsRoute from '../routes/ws.js'
 import healthRoutes from '../routes/health.js'
 import pushRoutes from '../routes/push.js'
@@ -72,11 +73,12 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
     },
     preClose: async () => { await closeSockets(app) }
   })
-  // Then the chat machinery: the session registry, the engines (broker and presence source) and the
-  // node's delivery from the broker to the registry, push notifications, attachments, message storage,
-  // presence announcements.
+  // Then the chat machinery: the session registry, the engines (broker and presence source), the
+  // metrics every later plugin counts into, the node's delivery from the broker to the registry, push
+  // notifications, attachments, message storage, presence announcements.
   await app.register(sessionsPlugin)
   await app.register(enginesPlugin, { ...(options.bus !== undefined && { bus: options.bus }) })
+  await app.register(metricsPlugin)
   await app.register(deliveryPlugin)
   await app.register(pushPlugin)
   await app.register(uploadsPlugin)

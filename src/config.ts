@@ -66,6 +66,13 @@ export const ConfigSchema = Type.Object({
   AUTH_TIMEOUT_MS: Int(10_000, 1),
   HEARTBEAT_INTERVAL_MS: Int(30_000, 1),
   STATS_INTERVAL_MS: Int(60_000, 1),
+  // Prometheus metrics (docs/operations.md). `off` counts only what the statistics line needs.
+  METRICS: OneOf(['on', 'off'], 'on'),
+  // Scrapers send `Authorization: Bearer <METRICS_TOKEN>`; without it, production serves /metrics only
+  // on METRICS_HOST:METRICS_PORT (loopback by default), never on the public port.
+  METRICS_TOKEN: Optional,
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535, errorMessage: 'must be a port number from 0 to 65535' })),
+  METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   MAX_MESSAGE_CHARS: Int(4000, 1),
   MAX_PAYLOAD_BYTES: Int(65_536, 1024),
   MAX_BUFFERED_BYTES: Int(1_048_576, 1024),

@@ -2,6 +2,7 @@ import type { BigroomFigures } from '../scenarios/bigroom.js'
 import type { CommitFigures } from '../scenarios/commit.js'
 import type { WritersFigures } from '../scenarios/writers.js'
 import type { ClusterFigures } from '../scenarios/cluster.js'
+import type { MetricsFigures } from '../scenarios/metrics.js'
 import type { IdleFigures } from '../scenarios/idle.js'
 import type { PairsFigures } from '../scenarios/pairs.js'
 import type { ReconnectFigures } from '../scenarios/reconnect.js'
@@ -16,6 +17,7 @@ export interface Results {
   commit?: CommitFigures
   writers?: WritersFigures
   cluster?: ClusterFigures
+  metrics?: MetricsFigures
   pairs?: PerServer<PairsFigures> & { maxRate: PerServer<number>, ratioNaive: number | null, ratioForward: number | null }
   bigroom?: PerServer<BigroomFigures> & { ratioNaive: number | null, ratioForward: number | null }
   idle?: PerServer<IdleFigures> & { ratioNaive: number | null, ratioForward: number | null }
@@ -64,7 +66,13 @@ export function markdown (results: Results): string {
     for (const [name, ...values] of rows) lines.push(`| ${name} | ${values.map(cell).join(' | ')} |`)
     lines.push('')
   }
-  const { commit, writers, cluster, pairs, bigroom, idle, reconnect } = results
+  const { commit, writers, cluster, pairs, bigroom, idle, reconnect, metrics } = results
+  if (metrics !== undefined) {
+    lines.push(`**Metrics cost** (the pairs load on the project with METRICS=on and off, alternating): max rate on/off ${cell(metrics.maxRateRatio)}, peak stored on/off ${cell(metrics.peakRatio)}, CPU on/off at ${cell(metrics.commonRate)} msg/s ${cell(metrics.cpuRatio)}`, '',
+      '| metrics | max sustained msg/s | peak stored msg/s | CPU % at the common rate | lost |', '|---|---|---|---|---|')
+    for (const run of metrics.runs) lines.push(`| ${run.metrics} | ${run.maxRate} | ${run.peakStoredPerS} | ${cell(run.cpuAtCommonRate)} | ${run.loss} |`)
+    lines.push('')
+  }
   if (cluster !== undefined) {
     lines.push('**Cluster** (the pairs load with the two members of each pair in different load processes: both on one node, then each on its own node, every message crossing Redis)', '',
       '| msg/s sent | one node: stored/s | p50 ms | p99 ms | two nodes: stored/s | p50 ms | p99 ms |', '|---|---|---|---|---|---|---|')

@@ -32,6 +32,8 @@ export interface ServerOptions {
   /** Several nodes of the project share this Redis (and its key prefix). */
   redisUrl?: string
   redisPrefix?: string
+  /** More settings of the project's server (METRICS=off). */
+  settings?: Record<string, string>
 }
 
 /** One benchmarked server in its own process. */
@@ -62,7 +64,8 @@ export class ServerProcess {
         ...(options.pgliteDir !== undefined && { PGLITE_DIR: options.pgliteDir }),
         BENCH_ROOMS_FILE: options.roomsFile,
         REDIS_URL: options.redisUrl ?? '',
-        REDIS_PREFIX: options.redisPrefix ?? ''
+        REDIS_PREFIX: options.redisPrefix ?? '',
+        ...options.settings
       }
     })
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()))

@@ -8,6 +8,8 @@ import { roomChannel, userChannel, type Broker, type BrokerEvent, type Channel, 
  * and the other nodes' clients catch up with `sync`.
  */
 export class Publisher {
+  /** Events handed to the broker since start (metrics). */
+  published = 0
   /** Events the broker refused since start (readiness and statistics). */
   failures = 0
   private readonly broker: Broker
@@ -22,6 +24,7 @@ export class Publisher {
 
   /** Resolves true once published, false when the broker failed (already handled). */
   async publish (channel: Channel, event: BrokerEvent): Promise<boolean> {
+    this.published++
     try {
       await this.broker.publish(channel, event)
       return true
@@ -38,14 +41,15 @@ export class Publisher {
   }
 
   /** A room's frame for the devices of `userIds` (members computed with the change). */
-  toRoom (roomId: string, userIds: string[], frame: string, extra: Pick<RoomFrameEvent, 'seq' | 'origin'> = {}): Promise<boolean> {
+  toRoom (roomId: string, userIds: string[], frame: string, extra: Pick<RoomFrameEvent, 'seq' | 'origin' | 'receivedAt'> = {}): Promise<boolean> {
     return this.publish(roomChannel(roomId), {
       type: 'room_frame',
       roomId,
       ...(extra.seq !== undefined && { seq: extra.seq }),
       userIds: [...new Set(userIds)],
       frame,
-      ...(extra.origin !== undefined && { origin: extra.origin })
+      ...(extra.origin !== undefined && { origin: extra.origin }),
+      ...(extra.receivedAt !== undefined && { receivedAt: extra.receivedAt })
     })
   }
 

@@ -80,6 +80,10 @@ export class RedisBroker implements Broker {
     return this.publisher.status === 'ready' && this.subscriber.status === 'ready'
   }
 
+  connectionStates (): Record<string, boolean> {
+    return { commands: this.publisher.status === 'ready', subscriber: this.subscriber.status === 'ready' }
+  }
+
   async ping (): Promise<void> {
     if (!this.healthy()) throw new Error('redis unreachable')
     await this.publisher.ping()

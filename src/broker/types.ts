@@ -35,6 +35,8 @@ export interface RoomFrameEvent {
    * acknowledgement, in the room's `seq` order), or nothing when there is no `ack` (it has its answer).
    */
   origin?: { connectionId: string, ack?: string }
+  /** When the server received the message (ms since the epoch): delivery latency, measured where it is delivered. */
+  receivedAt?: number
 }
 
 /** A frame for every device of `userIds` (on `user:<userId>`, one event per user). */
@@ -101,6 +103,8 @@ export interface Broker {
   onResume?: (listener: () => void) => void
   /** Whether the engine can publish right now (readiness), without a round trip. */
   healthy: () => boolean
+  /** A networked engine's connections by role, each ready or not (metrics). */
+  connectionStates?: () => Record<string, boolean>
   /** A round trip to the engine; rejects when it is unreachable. */
   ping: () => Promise<void>
   close: () => Promise<void>

@@ -17,6 +17,8 @@ export interface NewMessage {
   media: string | null
   clientMessageId: string | null
   replyToMessageId: string | null
+  /** When the server received it (ms since the epoch), for the delivery latency. */
+  receivedAt?: number
   /** The connection that sent it: it gets the acknowledgement instead of the broadcast copy. */
   origin?: string
   /**
@@ -63,6 +65,7 @@ export class MessageStore {
   private readonly runStatement: StatementRunner
   private readonly onStored: (stored: StoredMessage) => void
   private readonly onError: (error: unknown, size: number) => void
+  private readonly onBatch: (results: StoreResult[], seconds: number) => void
   private readonly maxBatch: number
   private readonly waitLimitMs: number
   private readonly changeOrderLock: number
@@ -74,12 +77,18 @@ export class MessageStore {
    */
   constructor (
     db: Db,
-    hooks: { onStored: (stored: StoredMessage) => void, onError: (error: unknown, size: number) => void },
+    hooks: {
+      onStored: (stored: StoredMessage) => void
+      onError: (error: unknown, size: number) => void
+      /** Each batch's results and how long it took to store (metrics). */
+      onBatch?: (results: StoreResult[], seconds: number) => void
+    },
     options: { maxBatch?: number, waitLimitMs?: number, changeOrderLock?: number } = {}
   ) {
     this.runStatement = statementRunner(db)
     this.onStored = hooks.onStored
     this.onError = hooks.onError
+    this.onBatch = hooks.onBatch ?? (() => {})
     this.maxBatch = options.maxBatch ?? MAX_BATCH
     this.waitLimitMs = options.waitLimitMs ?? 5000
     this.changeOrderLock = options.changeOrderLock ?? CHANGE_ORDER_LOCK
@@ -100,7 +109,9 @@ export class MessageStore {
   private async run (): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch)
+      const began = performance.now()
       const results = await this.storeWithFallback(batch.map((pending) => pending.input))
+      this.onBatch(results, (performance.now() - began) / 1000)
       // Each message is published (and acknowledged) or answered in turn, in submission order: a socket
       // with several messages in flight gets its answers in the order it sent them.
       batch.forEach((pending, index) => {

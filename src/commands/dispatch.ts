@@ -68,9 +68,11 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
       return fail(code, errors)
     }
     try {
-      const body = await entry.definition.handler(request, { app, conn, log: app.log, release })
+      let failure: FailureCode | undefined
+      const reportFailure = (code: FailureCode) => { failure = code }
+      const body = await entry.definition.handler(request, { app, conn, log: app.log, release, reportFailure })
       const answer = entry.definition.answer
-      return { command: name, ...(body !== undefined && answer !== undefined && { answer: successFrame(answer, requestId, body) }) }
+      return { command: name, ...(failure !== undefined && { failure }), ...(body !== undefined && answer !== undefined && { answer: successFrame(answer, requestId, body) }) }
     } catch (error) {
       return answerError(app, conn, name, requestId, error)
     }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { Connection } from '../sessions/connection.js'
 import type { FrameDefinition, FrameFields } from '../protocol/events.js'
+import type { FailureCode } from '../protocol/errors.js'
 
 export interface CommandContext {
   app: FastifyInstance
@@ -12,6 +13,8 @@ export interface CommandContext {
    * Connection.enqueue); a command that answers after calling it answers through its own callback.
    */
   release: () => void
+  /** A command that answered through its own callback tells how it ended (metrics count it). */
+  reportFailure: (code: FailureCode) => void
 }
 
 export interface CommandDefinition<S extends TSchema = TSchema, A extends FrameDefinition = FrameDefinition> {

@@ -25,7 +25,7 @@ export default defineCommand({
   answer: Answers.user_message,
   requiresAuth: true,
   pipelined: true,
-  async handler (input, { app, conn, release }) {
+  async handler (input, { app, conn, release, reportFailure }) {
     const { config } = app
     const content = input.content ?? null
     const isText = input.messageType === 'TEXT'
@@ -55,6 +55,7 @@ export default defineCommand({
       clientMessageId: input.clientMessageId ?? null,
       replyToMessageId: input.replyToMessageId === undefined ? null : idString(input.replyToMessageId),
       origin: conn.id,
+      receivedAt: Date.now(),
       // A new message is acknowledged as it is published; a retry of a stored one, or a failure, is
       // answered in its turn among the socket's other messages.
       acknowledge: (body) => conn.send(successFrame(Answers.user_message, requestId, body)),
@@ -64,7 +65,8 @@ export default defineCommand({
     })
     // The store keeps the order from here on: the socket's next message need not wait for this one.
     release()
-    await stored
+    const result = await stored
+    if (!result.ok) reportFailure(result.code)
     return undefined
   }
 })

@@ -9,6 +9,7 @@ import { installFunctions, type InTransaction } from './functions.js'
 import { guardTransactions } from './transaction-guard.js'
 import { lockPgliteDir } from './pglite-lock.js'
 import { explainConnectionError } from './connect-errors.js'
+import { PoolWatch, type DriverQuery } from './pool-watch.js'
 
 export type Schema = typeof schema
 export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>
@@ -17,6 +18,8 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 export interface Database {
   db: Db
   kind: 'postgres' | 'pglite'
+  /** The connection pool's use and waits (PostgreSQL; the embedded database has no pool). */
+  pool?: PoolWatch
   /** Resolves when the database answers a trivial query. */
   ping: () => Promise<void>
   close: () => Promise<void>
@@ -74,11 +77,16 @@ async function openPostgres (url: string, poolMax: number, runMigrations: boolea
     idle_timeout: 60,
     ...quiet
   })
+  // Every statement outside a transaction (drizzle's and the message store's) goes through `unsafe`.
+  const pool = new PoolWatch(poolMax)
+  const unsafe = client.unsafe.bind(client)
+  client.unsafe = ((...args: Parameters<Sql['unsafe']>) => pool.follow(unsafe(...args) as unknown as DriverQuery)) as unknown as Sql['unsafe']
   const db = drizzle({ client, schema }) as unknown as Db
   guardTransactions(db)
   return {
     db,
     kind: 'postgres',
+    pool,
     ping: async () => { await client`select 1` },
     close: async () => { await client.end({ timeout: 5 }) }
   }

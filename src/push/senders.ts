@@ -26,3 +26,25 @@ export function chooseSenders (config: Config): PushSenders {
   }
   return senders
 }
+
+/** The same senders, each telling `onSent` what became of every send (`error` when it threw). */
+export function countedSenders (senders: PushSenders, onSent: (provider: PushProvider, result: string) => void): PushSenders {
+  const counted: PushSenders = {}
+  for (const [provider, sender] of Object.entries(senders) as Array<[PushProvider, PushSender]>) {
+    counted[provider] = {
+      ...sender,
+      payloadSize: sender.payloadSize.bind(sender),
+      send: async (target, notification) => {
+        try {
+          const outcome = await sender.send(target, notification)
+          onSent(provider, outcome.kind)
+          return outcome
+        } catch (error) {
+          onSent(provider, 'error')
+          throw error
+        }
+      }
+    }
+  }
+  return counted
+}

@@ -93,16 +93,17 @@ export class Connection {
   }
 
   /**
-   * Sends an already serialized frame. A peer that does not read (its send buffer passes the limit) is
+   * Sends an already serialized frame; false when it was dropped. A peer that does not read (its send buffer passes the limit) is
    * closed with 4030 instead of letting the server's memory grow; the others are not slowed down.
    */
-  send (frame: string): void {
-    if (this.closed || this.socket.readyState !== 1) return
+  send (frame: string): boolean {
+    if (this.closed || this.socket.readyState !== 1) return false
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.close(CloseCodes.TOO_SLOW, 'Too slow to read')
-      return
+      return false
     }
     this.socket.send(frame)
+    return true
   }
 
   close (code: number, reason = ''): void {

@@ -10,18 +10,19 @@ type Devices = Connection | Map<string, Connection>
 const uuidOf = (conn: Connection) => conn.session!.uuid
 
 /**
- * Sends `frame` to `conn`, or to the connection `origin` names its own `ack` (nothing without one); how
- * many frames went (0 or 1).
+ * Sends `frame` to `conn`, or to the connection `origin` names its own `ack` (nothing without one):
+ * `SENT`, `DROPPED` (the socket is closing or too slow to read) or `NONE`.
  */
 function sendTo (conn: Connection, frame: string, origin: DeliveryOrigin | undefined): number {
   if (origin !== undefined && conn.id === origin.connectionId) {
-    if (origin.ack === undefined) return 0
-    conn.send(origin.ack)
-    return 1
+    if (origin.ack === undefined) return NONE
+    return conn.send(origin.ack) ? SENT : DROPPED
   }
-  conn.send(frame)
-  return 1
+  return conn.send(frame) ? SENT : DROPPED
 }
+const NONE = 0
+const SENT = 1
+const DROPPED = -1
 
 /** The connection whose command caused a frame: it gets `ack` in its place, or nothing. */
 export interface DeliveryOrigin {
@@ -40,7 +41,9 @@ export class SessionRegistry {
   messagesIn = 0
   /** Set when shutdown begins: new commands are refused so that in-flight work can finish. */
   closing = false
+  /** Frames delivered to sockets, and frames dropped because the socket was closing or too slow (metrics). */
   framesOut = 0
+  framesDropped = 0
   /** Session expiry of every connection; a connection leaving the node leaves them too. */
   readonly expiries: ExpiryTimers<Connection>
 
@@ -134,20 +137,24 @@ export class SessionRegistry {
     return this.byUser.has(userId)
   }
 
-  /** Sends one serialized frame to every device of the given users on this node (see `sendTo` for `origin`). */
+  /** Sends one serialized frame to every device of the given users on this node (see `sendTo` for `origin`); how many went. */
   deliver (userIds: Iterable<string>, frame: string, origin?: DeliveryOrigin): number {
-    let sent = 0
+    const before = this.framesOut
     for (const userId of userIds) {
       const devices = this.byUser.get(userId)
       if (devices === undefined) continue
       if (devices instanceof Map) {
-        for (const conn of devices.values()) sent += sendTo(conn, frame, origin)
+        for (const conn of devices.values()) this.count(sendTo(conn, frame, origin))
       } else {
-        sent += sendTo(devices, frame, origin)
+        this.count(sendTo(devices, frame, origin))
       }
     }
-    this.framesOut += sent
-    return sent
+    return this.framesOut - before
+  }
+
+  private count (outcome: number): void {
+    if (outcome === SENT) this.framesOut++
+    else if (outcome === DROPPED) this.framesDropped++
   }
 
   get userCount (): number {

@@ -20,7 +20,7 @@ export const SERVER = ['--import', 'tsx', 'src/server.ts']
 export function childEnv (settings: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(NODE_ENV|PORT|HOST|LOG_LEVEL|DATABASE_URL|PGLITE_DIR|JWT_.*|DEMO_SEED|ALLOWED_ORIGINS|REDIS_URL|EMBEDDED_DB_IN_PRODUCTION|TRUST_PROXY)$/.test(key)) env[key] = value
+    if (!/^(NODE_ENV|PORT|HOST|LOG_LEVEL|DATABASE_URL|PGLITE_DIR|JWT_.*|DEMO_SEED|ALLOWED_ORIGINS|REDIS_URL|EMBEDDED_DB_IN_PRODUCTION|TRUST_PROXY|METRICS.*)$/.test(key)) env[key] = value
   }
   return { ...env, NODE_ENV: 'test', JWT_SECRET: String(TEST_CONFIG.JWT_SECRET), ...settings }
 }

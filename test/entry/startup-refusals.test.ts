@@ -63,7 +63,7 @@ test('settings an operator must fix stop the real entry points with one line nam
 })
 
 test('production on the embedded database only when EMBEDDED_DB_IN_PRODUCTION=true says so', { timeout: 120_000 }, async (t) => {
-  const server = runNode(t, SERVER, childEnv({ NODE_ENV: 'production', JWT_SECRET: LONG_SECRET, EMBEDDED_DB_IN_PRODUCTION: 'true', PGLITE_DIR: 'memory://', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }))
+  const server = runNode(t, SERVER, childEnv({ NODE_ENV: 'production', JWT_SECRET: LONG_SECRET, EMBEDDED_DB_IN_PRODUCTION: 'true', PGLITE_DIR: 'memory://', PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }))
   await server.line(/Server listening/)
 })
 

@@ -28,7 +28,7 @@ test('cutUtf8 never splits a character', () => {
 
 test('GET /push/vapid-public-key and POST /push/subscriptions with a bearer token', async (t) => {
   const keys = vapidKeys()
-  const app = await build(t, shared.database, pushConfig(keys, { NODE_ENV: 'production', EMBEDDED_DB_IN_PRODUCTION: 'true', JWT_SECRET: 'production-secret-of-sufficient-length-0123456789' }))
+  const app = await build(t, shared.database, pushConfig(keys, { NODE_ENV: 'production', METRICS_PORT: 0, EMBEDDED_DB_IN_PRODUCTION: 'true', JWT_SECRET: 'production-secret-of-sufficient-length-0123456789' }))
   const key = await app.inject({ method: 'GET', url: '/push/vapid-public-key' })
   assert.deepEqual(key.json(), { publicKey: keys.publicKey })
 

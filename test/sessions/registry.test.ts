@@ -6,7 +6,7 @@ import type { Connection } from '../../src/sessions/connection.js'
 /** Just what the registry reads of a connection, and the frames sent to it. */
 function fakeConnection (id: string, userId: string, uuid: string) {
   const sent: string[] = []
-  const conn = { id, remoteAddress: '127.0.0.1', session: { userId, uuid }, expiryAt: undefined, send: (frame: string) => { sent.push(frame) } }
+  const conn = { id, remoteAddress: '127.0.0.1', session: { userId, uuid }, expiryAt: undefined, send: (frame: string) => { sent.push(frame); return true } }
   return { conn: conn as unknown as Connection, sent }
 }
 

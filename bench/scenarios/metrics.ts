@@ -1,0 +1,67 @@
+import type { ServerProcess } from '../lib/servers.js'
+import { round, type ScenarioContext } from './context.js'
+import { pairs, type PairsFigures } from './pairs.js'
+
+export interface MetricsRun {
+  metrics: 'on' | 'off'
+  maxRate: number
+  peakStoredPerS: number
+  /** Server CPU % at the highest rate both settings sustained: the cost at equal load. */
+  cpuAtCommonRate: number | undefined
+  loss: number
+}
+
+export interface MetricsFigures {
+  /** Alternating runs, on/off/off/on (one of each with --quick), so a drifting machine favours neither. */
+  runs: MetricsRun[]
+  /** Sum of the max sustained rates with metrics on ÷ the same with metrics off. */
+  maxRateRatio: number | null
+  /** The same for the peak stored rate, which steps do not round. */
+  peakRatio: number | null
+  /** The highest step every run sustained, and the CPU there with metrics on ÷ off. */
+  commonRate: number | undefined
+  cpuRatio: number | null
+  loss: number
+}
+
+/**
+ * The cost of metrics: the pairs scenario against the project with METRICS=on and METRICS=off, in the
+ * same run. `start(metrics)` starts a fresh project server with that setting.
+ */
+export async function metricsCost (ctx: ScenarioContext, start: (metrics: 'on' | 'off') => Promise<ServerProcess>): Promise<MetricsFigures> {
+  const order: Array<'on' | 'off'> = ctx.options.quick ? ['on', 'off'] : ['on', 'off', 'off', 'on']
+  const measured: Array<{ metrics: 'on' | 'off', figures: PairsFigures }> = []
+  for (const metrics of order) {
+    ctx.log(`  metrics ${metrics}`)
+    const server = await start(metrics)
+    try {
+      measured.push({ metrics, figures: await pairs(ctx, server) })
+    } finally {
+      await server.stop()
+    }
+  }
+  const sustained = (figures: PairsFigures) => new Set(figures.steps.filter((step) => step.sustained).map((step) => step.rate))
+  const common = measured.map(({ figures }) => sustained(figures)).reduce((a, b) => new Set([...a].filter((rate) => b.has(rate))))
+  const commonRate = common.size === 0 ? undefined : Math.max(...common)
+  const runs: MetricsRun[] = measured.map(({ metrics, figures }) => ({
+    metrics,
+    maxRate: figures.maxRate,
+    peakStoredPerS: figures.peakStoredPerS,
+    cpuAtCommonRate: figures.steps.find((step) => step.rate === commonRate)?.cpuPercent,
+    loss: figures.loss
+  }))
+  const sum = (setting: 'on' | 'off', pick: (run: MetricsRun) => number | undefined) =>
+    runs.filter((run) => run.metrics === setting).reduce((n, run) => n + (pick(run) ?? 0), 0)
+  const quotient = (pick: (run: MetricsRun) => number | undefined) => {
+    const off = sum('off', pick)
+    return off === 0 ? null : round(sum('on', pick) / off, 3)
+  }
+  return {
+    runs,
+    maxRateRatio: quotient((run) => run.maxRate),
+    peakRatio: quotient((run) => run.peakStoredPerS),
+    commonRate,
+    cpuRatio: commonRate === undefined ? null : quotient((run) => run.cpuAtCommonRate),
+    loss: runs.reduce((n, run) => n + run.loss, 0)
+  }
+}
