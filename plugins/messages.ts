@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { MessageStore } from '../src/chat/message-store.js'
 import { messageEventBody } from '../src/chat/wire.js'
+import { toWireAttachment } from '../src/chat/attachments.js'
 import { buildFrame, Events } from '../src/protocol/events.js'
 
 declare module 'fastify' {
@@ -18,7 +19,9 @@ export default fp(async (app) => {
       const { row, input } = stored
       metrics.messagesStored++
       app.log.info({ messageId: row.id, roomId: row.roomId, senderId: row.senderId, type: row.messageType, size: row.content?.length ?? 0 }, 'message stored')
-      const body = messageEventBody(row, input.sender, stored.room)
+      // One frame for every recipient: its signed links are the same for all of them.
+      const attachment = stored.attachment === null ? undefined : toWireAttachment(stored.attachment, app.mediaLinks)
+      const body = messageEventBody(row, input.sender, stored.room, attachment)
       const frame = buildFrame(Events.user_message, body)
       void app.publisher.toRoom(row.roomId, stored.recipients, frame, {
         seq: row.seq,
@@ -40,4 +43,4 @@ export default fp(async (app) => {
   app.decorate('messageStore', store)
   // In-flight stores finish before the database closes (this hook runs before the db plugin's).
   app.addHook('onClose', async () => { await store.drain() })
-}, { name: 'messages', dependencies: ['db', 'engines', 'delivery', 'push', 'metrics'] })
+}, { name: 'messages', dependencies: ['db', 'engines', 'delivery', 'push', 'metrics', 'uploads'] })

@@ -26,7 +26,8 @@ const STATUS: Partial<Record<FailureCode, number>> = {
 
 export const sendFailure = (reply: FastifyReply, code: FailureCode, extra: { errors?: FieldError[] | undefined, [key: string]: unknown } = {}, status = STATUS[code] ?? 500) => {
   const { errors, ...details } = extra
-  return reply.code(status).send({ result: 'failed', reason: Failures[code], code, ...details, ...(errors !== undefined && { errors }) })
+  // A media answer may have set the file's type before it found it could not serve it.
+  return reply.code(status).type('application/json; charset=utf-8').send({ result: 'failed', reason: Failures[code], code, ...details, ...(errors !== undefined && { errors }) })
 }
 
 /** The bearer token of a request, if it has one. */

@@ -44,6 +44,8 @@ export function checkMessageText (path: string, text: string, maxChars: number, 
   else checkText(path, text, maxChars, errors)
 }
 
+const PATH_NOT_AN_ATTACHMENT = 'must be /media/<attachmentId> of one of your uploads, or an https URL'
+
 /** Where the server's own files are served; `media` may name one by path. */
 const MEDIA_PREFIX = '/media/'
 /** A base no real URL has, to resolve relative paths against exactly as a browser would. */
@@ -77,19 +79,30 @@ export function mediaPathProblem (path: string): string | undefined {
   return undefined
 }
 
-/** `media` is an https URL (http outside production) or a path the upload endpoint handed out. */
-export function mediaProblem (media: string, production: boolean): string | undefined {
+/** The attachment a `media` of `/media/<attachmentId>` (or one of its signed links) names. */
+export function attachmentOfPath (media: string | null): string | undefined {
+  return media === null ? undefined : /^\/media\/([0-9]{1,18})(?:\?[^#]*)?$/.exec(media)?.[1]
+}
+
+/**
+ * `media` is an https URL (http outside production), from one of `origins` when given. A path on this
+ * server is refused here unless it names an attachment (see attachmentOfPath): javascript:, data:,
+ * file: and the like never pass.
+ */
+export function mediaProblem (media: string, production: boolean, origins?: Set<string>): string | undefined {
   if (media.length > MAX_MEDIA_URL_CHARS) return `must be at most ${MAX_MEDIA_URL_CHARS} characters`
   const problem = textProblem(media)
   if (problem !== undefined) return problem
   // A browser resolves a leading backslash like a slash: either is a path on this server.
-  if (media.startsWith('/') || media.startsWith('\\')) return mediaPathProblem(media)
+  if (media.startsWith('/') || media.startsWith('\\')) return mediaPathProblem(media) ?? (attachmentOfPath(media) === undefined ? PATH_NOT_AN_ATTACHMENT : undefined)
   let url: URL
   try {
     url = new URL(media)
   } catch {
     return 'must be an https URL or a /media/ path'
   }
-  if (url.protocol === 'https:' || (!production && url.protocol === 'http:')) return undefined
+  if (url.protocol === 'https:' || (!production && url.protocol === 'http:')) {
+    return origins === undefined || origins.has(url.origin) ? undefined : `must come from one of MEDIA_ALLOWED_ORIGINS (${[...origins].join(', ')})`
+  }
   return production ? 'must be an https URL or a /media/ path' : 'must be an http(s) URL or a /media/ path'
 }

@@ -6,6 +6,7 @@ import type { FailureCode } from '../protocol/errors.js'
 import type { SenderProfile } from './users.js'
 import { CHANGE_ORDER_LOCK } from './change-order.js'
 import { toRoomHeader, type MessageEventBody, type RoomHeader } from './wire.js'
+import type { AttachmentFacts } from './attachments.js'
 
 export type MessageType = 'TEXT' | 'IMAGE' | 'VIDEO' | 'FILE'
 
@@ -19,6 +20,8 @@ export interface NewMessage {
   replyToMessageId: string | null
   /** When the server received it (ms since the epoch), for the delivery latency. */
   receivedAt?: number
+  /** An upload of the sender's that the message carries (its `media` is then the attachment's path). */
+  attachmentId?: string | null
   /** The connection that sent it: it gets the acknowledgement instead of the broadcast copy. */
   origin?: string
   /**
@@ -41,6 +44,8 @@ export interface StoredMessage {
   room: RoomHeader
   /** Current members of the room when the message was stored. */
   recipients: string[]
+  /** The message's attachment, if it carries one. */
+  attachment: AttachmentFacts | null
   input: NewMessage
 }
 export type StoreResult = StoredMessage | { ok: false, code: FailureCode, error?: unknown }
@@ -186,7 +191,8 @@ const toBatchElement = (input: NewMessage) => ({
   messageType: input.messageType,
   media: input.media,
   clientMessageId: input.clientMessageId,
-  replyToMessageId: input.replyToMessageId
+  replyToMessageId: input.replyToMessageId,
+  attachmentId: input.attachmentId ?? null
 })
 
 /** PGlite hands timestamps over as Date; postgres.js, as drizzle configures it, as text. */
@@ -196,7 +202,7 @@ const toDate = (value: Timestamp): Date => value instanceof Date ? value : new D
 /** One row of store_message_batch: the element's outcome, its message, and its room. */
 interface BatchRow {
   ord: number
-  outcome: 'inserted' | 'existing' | 'same-as' | 'ROOM_NOT_FOUND' | 'NOT_A_MEMBER' | 'MESSAGE_NOT_FOUND'
+  outcome: 'inserted' | 'existing' | 'same-as' | 'ROOM_NOT_FOUND' | 'NOT_A_MEMBER' | 'MESSAGE_NOT_FOUND' | 'FORBIDDEN'
   id: string
   room_id: string
   seq: number
@@ -215,6 +221,8 @@ interface BatchRow {
   listing_title: string | null
   /** Current members of the room, on the room's first inserted element only. */
   recipients: string[] | null
+  /** The answered message's attachment (jsonb: `size` as a number, `id` as text). */
+  attachment: (Omit<AttachmentFacts, 'size'> & { size: number | string }) | null
 }
 
 function toResults (inputs: NewMessage[], rows: BatchRow[]): StoreResult[] {
@@ -223,7 +231,7 @@ function toResults (inputs: NewMessage[], rows: BatchRow[]): StoreResult[] {
   const recipientsByRoom = new Map<string, string[]>()
   for (const row of rows) if (row.recipients !== null) recipientsByRoom.set(row.room_id, row.recipients)
   return rows.map((row, index): StoreResult => {
-    if (row.outcome === 'ROOM_NOT_FOUND' || row.outcome === 'NOT_A_MEMBER' || row.outcome === 'MESSAGE_NOT_FOUND') {
+    if (row.outcome === 'ROOM_NOT_FOUND' || row.outcome === 'NOT_A_MEMBER' || row.outcome === 'MESSAGE_NOT_FOUND' || row.outcome === 'FORBIDDEN') {
       return { ok: false, code: row.outcome }
     }
     const input = inputs[index]!
@@ -248,6 +256,7 @@ function toResults (inputs: NewMessage[], rows: BatchRow[]): StoreResult[] {
       // The room the message is in: a retry sent to another room is answered with its original's room.
       room: toRoomHeader({ id: row.room_id, listingId: row.listing_id, title: row.room_title, listingTitle: row.listing_title }),
       recipients: recipientsByRoom.get(row.room_id) ?? [],
+      attachment: row.attachment === null ? null : { ...row.attachment, size: Number(row.attachment.size) },
       input
     }
   })

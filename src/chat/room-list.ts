@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { chatRooms, listings, members, messages, users } from '../db/schema.js'
 import { messagesById } from './history.js'
+import type { MediaLinks } from './media-links.js'
 import { toRoomHeader } from './wire.js'
 import type { RoomMember } from './rooms.js'
 
@@ -33,7 +34,7 @@ const activity = sql`coalesce(${chatRooms.lastMessageAt}, ${chatRooms.createdAt}
 const activityUs = sql<string>`(extract(epoch from ${activity}) * 1000000)::bigint::text`
 
 /** The user's current rooms, newest activity first, with last message, unread count and members. */
-export async function listRooms (db: Db, userId: string, page: { limit: number, before?: RoomCursor }) {
+export async function listRooms (db: Db, userId: string, page: { limit: number, before?: RoomCursor }, links: MediaLinks) {
   const unread = sql<number>`(SELECT count(*) FROM ${messages} AS m
     WHERE m.room_id = ${chatRooms.id} AND m.id > coalesce(${members.lastReadMessageId}, 0)
       AND m.sender_id <> ${userId} AND m.deleted_at IS NULL)::int`
@@ -59,7 +60,7 @@ export async function listRooms (db: Db, userId: string, page: { limit: number, 
     .limit(page.limit + 1)
   const taken = rows.slice(0, page.limit)
   const roomIds = taken.map((room) => room.id)
-  const lastMessages = await messagesById(db, taken.flatMap((room) => room.lastMessageId === null ? [] : [room.lastMessageId]))
+  const lastMessages = await messagesById(db, taken.flatMap((room) => room.lastMessageId === null ? [] : [room.lastMessageId]), links)
   const roster = await roomRosters(db, roomIds)
   const last = taken.at(-1)
   return {

@@ -1,5 +1,5 @@
 import type { MessageRow } from '../db/schema.js'
-import type { RoomHeaderShape, WireMessageShape } from '../protocol/wire-types.js'
+import type { AttachmentShape, RoomHeaderShape, WireMessageShape } from '../protocol/wire-types.js'
 import type { SenderProfile } from './users.js'
 
 /** The room header that travels with every message (`room` in the seed's frame). */
@@ -10,16 +10,17 @@ export type WireMessage = WireMessageShape
 
 /**
  * A stored message as clients see it: the seed's fields in the seed's order, then the additions.
- * A deleted message is a tombstone: no content, no media, `deletedAt` set.
+ * A deleted message is a tombstone: no content, no media, `deletedAt` set. A message with an attachment
+ * carries it, and its `media` is the attachment's signed link.
  */
-export function toWireMessage (row: MessageRow, sender: SenderProfile): WireMessage {
+export function toWireMessage (row: MessageRow, sender: SenderProfile, attachment?: AttachmentShape): WireMessage {
   const deleted = row.deletedAt !== null
   const wire: WireMessage = {
     messageId: row.id,
     content: deleted ? null : row.content,
     roomId: row.roomId,
     messageType: row.messageType,
-    media: deleted ? null : row.media,
+    media: deleted ? null : (attachment?.url ?? row.media),
     createdAt: row.createdAt.toISOString(),
     sender,
     seq: row.seq
@@ -28,6 +29,7 @@ export function toWireMessage (row: MessageRow, sender: SenderProfile): WireMess
   if (row.replyToMessageId !== null) wire.replyToMessageId = row.replyToMessageId
   if (row.editedAt !== null) wire.editedAt = row.editedAt.toISOString()
   if (row.deletedAt !== null) wire.deletedAt = row.deletedAt.toISOString()
+  if (attachment !== undefined && !deleted) wire.attachment = attachment
   return wire
 }
 
@@ -39,8 +41,8 @@ export const toRoomHeader = (room: { id: string, listingId: string | null, title
 })
 
 /** The body of a `user_message` frame: the seed's `message` and `room`, plus the `syncToken` covering it. */
-export const messageEventBody = (row: MessageRow, sender: SenderProfile, room: RoomHeader) => ({
-  message: toWireMessage(row, sender),
+export const messageEventBody = (row: MessageRow, sender: SenderProfile, room: RoomHeader, attachment?: AttachmentShape) => ({
+  message: toWireMessage(row, sender, attachment),
   room,
   syncToken: row.changeSeq
 })

@@ -24,7 +24,7 @@ export default defineCommand({
       limit: Math.min(input.limit ?? HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT),
       ...(input.beforeMessageId !== undefined && { beforeId: idString(input.beforeMessageId) }),
       ...(input.afterMessageId !== undefined && { afterId: idString(input.afterMessageId) })
-    })
+    }, app.mediaLinks)
     return { roomId, ...page }
   }
 })

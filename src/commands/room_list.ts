@@ -22,6 +22,6 @@ export default defineCommand({
     return listRooms(app.db, conn.session!.userId, {
       limit: Math.min(input.limit ?? ROOM_LIST_DEFAULT_LIMIT, ROOM_LIST_MAX_LIMIT),
       ...(before !== undefined && { before })
-    })
+    }, app.mediaLinks)
   }
 })

@@ -13,6 +13,6 @@ export default defineCommand({
   answer: Answers.sync,
   requiresAuth: true,
   async handler (input, { app, conn }) {
-    return { ...await changesSince(app.db, conn.session!.userId, idString(input.since)) }
+    return { ...await changesSince(app.db, conn.session!.userId, idString(input.since), app.mediaLinks) }
   }
 })

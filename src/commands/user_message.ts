@@ -2,8 +2,11 @@ import { Type } from '@sinclair/typebox'
 import { commandSchema, Id, idString, Label, oneOfMessage, StringOrNull } from '../protocol/envelope.js'
 import { CommandFailure, fail, type FieldError } from '../protocol/errors.js'
 import { answerError } from './dispatch.js'
-import { checkMessageText, checkText, mediaProblem } from '../chat/message-rules.js'
+import { attachmentOfPath, checkMessageText, checkText, mediaProblem } from '../chat/message-rules.js'
 import { messageEventBody } from '../chat/wire.js'
+import { findAttachment, toWireAttachment } from '../chat/attachments.js'
+import { mediaPath } from '../chat/media-links.js'
+import { mediaOrigins } from '../config.js'
 import { successFrame } from '../protocol/answers.js'
 import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
@@ -17,7 +20,9 @@ export const UserMessage = commandSchema({
   content: Type.Optional(StringOrNull()),
   media: Type.Optional(StringOrNull()),
   clientMessageId: Type.Optional(Label()),
-  replyToMessageId: Type.Optional(Id)
+  replyToMessageId: Type.Optional(Id),
+  // An upload of the sender's (POST /uploads) instead of a `media` URL.
+  attachmentId: Type.Optional(Id)
 })
 
 export default defineCommand({
@@ -29,21 +34,34 @@ export default defineCommand({
     const { config } = app
     const content = input.content ?? null
     const isText = input.messageType === 'TEXT'
-    // Media is the point of IMAGE/VIDEO/FILE; a TEXT message carries none (a stray `media` is dropped).
-    const media = isText ? null : (input.media ?? null)
+    // Media is the point of IMAGE/VIDEO/FILE; a TEXT message carries none (a stray `media` or attachment
+    // is dropped). An attachment stands in for `media`, and so does its /media/ path.
+    let media = isText ? null : (input.media ?? null)
+    const attachmentId = isText ? undefined : (input.attachmentId !== undefined ? idString(input.attachmentId) : attachmentOfPath(media))
     if (isText && content === null) fail('MISSING_FIELDS', [{ path: '/content', message: 'is required for TEXT messages' }])
-    if (!isText && (media === null || media === '')) fail('MISSING_FIELDS', [{ path: '/media', message: `is required for ${input.messageType} messages` }])
+    if (!isText && attachmentId === undefined && (media === null || media === '')) {
+      fail('MISSING_FIELDS', [{ path: '/media', message: `is required for ${input.messageType} messages (or attachmentId)` }])
+    }
 
     const errors: FieldError[] = []
     if (content !== null) {
       if (isText) checkMessageText('/content', content, config.MAX_MESSAGE_CHARS, errors)
       else checkText('/content', content, config.MAX_MESSAGE_CHARS, errors)
     }
-    const mediaError = media === null ? undefined : mediaProblem(media, config.NODE_ENV === 'production')
+    const mediaError = media === null || attachmentId !== undefined ? undefined : mediaProblem(media, config.NODE_ENV === 'production', mediaOrigins(config))
     if (mediaError !== undefined) errors.push({ path: '/media', message: mediaError })
+    const session = conn.session!
+    if (attachmentId !== undefined) {
+      // Checked here for a clear answer; the store checks again, under the attachment's lock.
+      const attachment = await findAttachment(app.db, attachmentId)
+      if (attachment === undefined || attachment.ownerId !== session.userId || attachment.state !== 'ready' || attachment.messageId !== null) {
+        fail('FORBIDDEN', [{ path: '/attachmentId', message: 'must be an upload of yours that was not sent yet' }])
+      }
+      if (attachment!.kind !== input.messageType) errors.push({ path: '/messageType', message: `must be ${attachment!.kind} for this attachment` })
+      media = mediaPath(attachmentId, 'original')
+    }
     if (errors.length > 0) fail('INVALID_FORMAT', errors)
 
-    const session = conn.session!
     const { requestId } = input
     app.sessions.messagesIn++
     const stored = app.messageStore.submit({
@@ -54,13 +72,15 @@ export default defineCommand({
       media,
       clientMessageId: input.clientMessageId ?? null,
       replyToMessageId: input.replyToMessageId === undefined ? null : idString(input.replyToMessageId),
+      attachmentId: attachmentId ?? null,
       origin: conn.id,
       receivedAt: Date.now(),
       // A new message is acknowledged as it is published; a retry of a stored one, or a failure, is
       // answered in its turn among the socket's other messages.
       acknowledge: (body) => conn.send(successFrame(Answers.user_message, requestId, body)),
       answer: (result) => conn.send(result.ok
-        ? successFrame(Answers.user_message, requestId, messageEventBody(result.row, session.profile, result.room))
+        ? successFrame(Answers.user_message, requestId, messageEventBody(result.row, session.profile, result.room,
+          result.attachment === null ? undefined : toWireAttachment(result.attachment, app.mediaLinks)))
         : answerError(app, conn, 'user_message', requestId, result.code === 'INTERNAL' ? result.error : new CommandFailure(result.code)).answer!)
     })
     // The store keeps the order from here on: the socket's next message need not wait for this one.

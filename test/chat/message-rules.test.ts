@@ -2,9 +2,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { posix } from 'node:path'
 import fc from 'fast-check'
-import { mediaProblem } from '../../src/chat/message-rules.js'
+import { attachmentOfPath, mediaPathProblem, mediaProblem } from '../../src/chat/message-rules.js'
 
-const accepted = (media: string) => mediaProblem(media, false) === undefined
+/** Whether a path passes the normal-form check (mediaProblem then also wants it to name an attachment). */
+const accepted = (media: string) => media.startsWith('/') || media.startsWith('\\') ? mediaPathProblem(media) === undefined : mediaProblem(media, false) === undefined
 
 test('media paths are judged as a browser resolves them', () => {
   const table: Array<[string, boolean]> = [
@@ -67,4 +68,20 @@ test('a /media/ path that is already in normal form is accepted', () => {
   fc.assert(fc.property(fc.array(segment, { minLength: 1, maxLength: 4 }), (segments) => {
     assert.ok(accepted(`/media/${segments.join('/')}`))
   }))
+})
+
+test('a path in media must name an attachment; javascript:, data: and file: never pass; MEDIA_ALLOWED_ORIGINS bounds URLs', () => {
+  assert.equal(attachmentOfPath('/media/42'), '42')
+  assert.equal(attachmentOfPath('/media/42?expires=1700000000&signature=abc'), '42')
+  for (const notAttachment of ['/media/42/thumb', '/media/file%20name.jpg', '/media/a']) {
+    assert.equal(attachmentOfPath(notAttachment), undefined, notAttachment)
+    assert.equal(mediaProblem(notAttachment, false), 'must be /media/<attachmentId> of one of your uploads, or an https URL', notAttachment)
+  }
+  for (const scheme of ['javascript:alert(1)', 'data:image/png;base64,AAAA', 'file:///etc/passwd', 'ftp://example.com/a.jpg']) {
+    assert.equal(mediaProblem(scheme, false), 'must be an http(s) URL or a /media/ path', scheme)
+  }
+  const origins = new Set(['https://cdn.bdsthat.vn'])
+  assert.equal(mediaProblem('https://cdn.bdsthat.vn/listing/1.jpg', true, origins), undefined)
+  assert.equal(mediaProblem('https://evil.example/1.jpg', true, origins), 'must come from one of MEDIA_ALLOWED_ORIGINS (https://cdn.bdsthat.vn)')
+  assert.equal(mediaProblem('https://cdn.bdsthat.vn.evil.example/1.jpg', true, origins), 'must come from one of MEDIA_ALLOWED_ORIGINS (https://cdn.bdsthat.vn)')
 })

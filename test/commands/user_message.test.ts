@@ -108,7 +108,7 @@ test('refusals: not logged in, unknown room, not a member, media or content miss
   assert.deepEqual(await agent.request(textMessage('đâu rồi', { roomId: 999 })), failure('user_message', 'Chat room not found', 'ROOM_NOT_FOUND'))
   assert.deepEqual(
     await agent.request({ command: 'user_message', roomId: 1, messageType: 'IMAGE', content: 'ảnh đâu?' }),
-    failure('user_message', 'Missing required fields', 'MISSING_FIELDS', { errors: [{ path: '/media', message: 'is required for IMAGE messages' }] }))
+    failure('user_message', 'Missing required fields', 'MISSING_FIELDS', { errors: [{ path: '/media', message: 'is required for IMAGE messages (or attachmentId)' }] }))
   assert.deepEqual(
     await agent.request({ command: 'user_message', roomId: 1, messageType: 'TEXT' }),
     failure('user_message', 'Missing required fields', 'MISSING_FIELDS', { errors: [{ path: '/content', message: 'is required for TEXT messages' }] }))

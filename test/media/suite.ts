@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import sharp from 'sharp'
-import { build, loggedIn, signToken, useDatabase } from '../helpers.js'
+import { build, loggedIn, signToken, tokenFor, useDatabase } from '../helpers.js'
+import { onRealSockets } from '../conversation.js'
 import type { ConfigInput } from '../../src/config.js'
 import { executable, filesUnder, jpegWithGps, mp4, pdf, png, upload, uploadDir } from './files.js'
 
@@ -15,6 +16,18 @@ export interface StorageUnderTest {
   /** Every stored object's key (disk: files under UPLOAD_DIR, incoming ones included). */
   objects: (config: ConfigInput) => Promise<string[]>
 }
+
+/** A media URL fetched as a client would: through the app, then (S3) on to the presigned location. */
+export async function fetchMedia (app: FastifyInstance, url: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: Record<string, string>, body: Buffer }> {
+  const answer = await app.inject({ url, headers })
+  if (answer.statusCode !== 302) {
+    return { status: answer.statusCode, headers: answer.headers as Record<string, string>, body: answer.rawPayload }
+  }
+  const followed = await fetch(answer.headers.location!, { headers })
+  return { status: followed.status, headers: Object.fromEntries(followed.headers), body: Buffer.from(await followed.arrayBuffer()) }
+}
+
+const bearer = (app: FastifyInstance, userId: number) => ({ authorization: `Bearer ${tokenFor(app, userId)}` })
 
 export const diskStorage: StorageUnderTest = {
   name: 'disk',
@@ -133,5 +146,134 @@ export function attachmentSuite (storage: StorageUnderTest): void {
     t.after(() => client.close())
     const login = await client.login(server, 4)
     assert.deepEqual(login.uploads, config.json())
+  })
+
+  test(`${storage.name}: served back byte for byte, with the headers private content needs; ranges on a video`, async (t) => {
+    const { app: server } = await app(t)
+    const video = mp4(50_000)
+    const document = pdf()
+    const videoAnswer = (await upload(server, video, 'tour.mp4')).json()
+    const documentAnswer = (await upload(server, document, 'Hợp đồng mua bán.pdf')).json()
+
+    const whole = await fetchMedia(server, videoAnswer.url)
+    assert.equal(whole.status, 200)
+    assert.ok(whole.body.equals(video))
+    assert.equal(whole.headers['content-type'], 'video/mp4')
+    const range = await fetchMedia(server, videoAnswer.url, { range: 'bytes=1000-1999' })
+    assert.equal(range.status, 206)
+    assert.equal(range.headers['content-range'], `bytes 1000-1999/${video.length}`)
+    assert.ok(range.body.equals(video.subarray(1000, 2000)))
+    const tail = await fetchMedia(server, videoAnswer.url, { range: 'bytes=-100' })
+    assert.equal(tail.status, 206)
+    assert.ok(tail.body.equals(video.subarray(video.length - 100)))
+
+    const file = await fetchMedia(server, documentAnswer.url)
+    assert.equal(file.status, 200)
+    assert.ok(file.body.equals(document))
+    assert.equal(file.headers['content-type'], 'application/pdf')
+    assert.equal(file.headers['content-disposition'], "attachment; filename=\"H_p __ng mua b_n.pdf\"; filename*=UTF-8''H%E1%BB%A3p%20%C4%91%E1%BB%93ng%20mua%20b%C3%A1n.pdf")
+
+    // What this node answers itself (the S3 redirect carries the rest to the bucket's answer).
+    const direct = await server.inject({ url: documentAnswer.url })
+    if (direct.statusCode === 302) {
+      assert.equal(direct.headers['cache-control'], 'private, no-store')
+      assert.ok(!String(direct.headers.location).includes('Credential=' + 'S3RVER:'), 'no secret in the URL')
+    } else {
+      assert.equal(direct.headers['x-content-type-options'], 'nosniff')
+      assert.equal(direct.headers['cache-control'], 'private, max-age=600')
+      assert.match(String(direct.headers.etag), /^"[0-9a-f]{64}"$/)
+      assert.equal((await server.inject({ url: documentAnswer.url, headers: { 'if-none-match': String(direct.headers.etag) } })).statusCode, 304)
+      assert.equal((await server.inject({ url: videoAnswer.url, headers: { range: `bytes=${video.length}-` } })).statusCode, 416)
+    }
+  })
+
+  test(`${storage.name}: thumbnails of the right size; an image comes back pixel for pixel`, async (t) => {
+    const { app: server } = await app(t, { UPLOAD_MAX_IMAGE_BYTES: 5_000_000 })
+    const original = await png(1600, 800)
+    const answer = (await upload(server, original, 'facade.png')).json()
+    const thumb = await fetchMedia(server, answer.thumbnailUrl)
+    assert.equal(thumb.status, 200)
+    assert.equal(thumb.headers['content-type'], 'image/jpeg')
+    const thumbSize = await sharp(thumb.body).metadata()
+    assert.deepEqual([thumbSize.format, thumbSize.width, thumbSize.height], ['jpeg', 320, 160])
+    const preview = await sharp((await fetchMedia(server, answer.previewUrl)).body).metadata()
+    assert.deepEqual([preview.width, preview.height], [1280, 640])
+    const kept = await fetchMedia(server, answer.url)
+    const pixels = (image: Buffer) => sharp(image).removeAlpha().raw().toBuffer()
+    assert.ok((await pixels(kept.body)).equals(await pixels(original)))
+    // A small image is not enlarged.
+    const small = (await upload(server, await png(100, 50), 'small.png')).json()
+    const smallThumb = await sharp((await fetchMedia(server, small.thumbnailUrl)).body).metadata()
+    assert.deepEqual([smallThumb.width, smallThumb.height], [100, 50])
+  })
+
+  test(`${storage.name}: the full flow over real sockets: upload, send with attachmentId, the member's links work, a third user is refused`, async (t) => {
+    const { app: server } = await app(t)
+    const { url, clients } = await onRealSockets(server, { agent: [4, 'agent-phone'], buyer: [14, 'buyer-phone'], outsider: [15, 'outsider-phone'] })
+    t.after(() => { for (const client of Object.values(clients)) client.close() })
+    const origin = url.replace(/^ws/, 'http').replace(/\/ws$/, '')
+    const form = new FormData()
+    form.append('file', new Blob([await png(640, 480)], { type: 'image/png' }), 'living-room.png')
+    const uploaded = await fetch(`${origin}/uploads`, { method: 'POST', body: form, headers: bearer(server, 4) })
+    assert.equal(uploaded.status, 201)
+    const { attachmentId } = await uploaded.json() as { attachmentId: string }
+
+    // Before it is sent: its uploader only.
+    assert.equal((await fetchMedia(server, `/media/${attachmentId}`, bearer(server, 4))).status, 200)
+    assert.equal((await fetchMedia(server, `/media/${attachmentId}`, bearer(server, 14))).status, 404)
+
+    // Only the uploader may send it, and only once.
+    const stolen = await clients.buyer.request({ command: 'user_message', roomId: 1, messageType: 'IMAGE', attachmentId })
+    assert.deepEqual([stolen.result, stolen.code], ['failed', 'FORBIDDEN'])
+    const wrongKind = await clients.agent.request({ command: 'user_message', roomId: 1, messageType: 'VIDEO', attachmentId })
+    assert.deepEqual([wrongKind.code, wrongKind.errors], ['INVALID_FORMAT', [{ path: '/messageType', message: 'must be IMAGE for this attachment' }]])
+
+    const sent = await clients.agent.request({ command: 'user_message', roomId: 1, messageType: 'IMAGE', attachmentId, content: 'Phòng khách' })
+    assert.equal(sent.result, 'success', JSON.stringify(sent))
+    const received = await clients.buyer.next((frame) => frame.command === 'user_message')
+    const { message } = received
+    assert.deepEqual(message, sent.message)
+    assert.equal(message.attachment.attachmentId, attachmentId)
+    assert.deepEqual([message.attachment.mimeType, message.attachment.width, message.attachment.height], ['image/png', 640, 480])
+    assert.equal(message.media, message.attachment.url)
+    const image = await fetch(`${origin}${message.attachment.url}`, { redirect: 'follow' })
+    assert.equal(image.status, 200)
+    const thumb = await fetch(`${origin}${message.attachment.thumbnailUrl}`, { redirect: 'follow' })
+    assert.deepEqual([(await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).width], [320])
+
+    const again = await clients.agent.request({ command: 'user_message', roomId: 1, messageType: 'IMAGE', attachmentId })
+    assert.equal(again.code, 'FORBIDDEN')
+    // Sent: the members, by bearer token too; never the outsider, whatever the link.
+    assert.equal((await fetchMedia(server, `/media/${attachmentId}`, bearer(server, 14))).status, 200)
+    assert.equal((await fetchMedia(server, `/media/${attachmentId}`, bearer(server, 15))).status, 404)
+    assert.equal((await fetchMedia(server, `/media/${attachmentId}/thumb`, bearer(server, 15))).status, 404)
+    assert.equal((await server.inject({ url: `/media/${attachmentId}` })).statusCode, 401)
+    const forged = message.attachment.url.replace(/signature=[^&]+/, 'signature=' + 'A'.repeat(43))
+    assert.equal((await server.inject({ url: forged })).statusCode, 404)
+    const otherVariant = message.attachment.url.replace(`/media/${attachmentId}?`, `/media/${attachmentId}/preview?`)
+    assert.equal((await server.inject({ url: otherVariant })).statusCode, 404)
+
+    // History and sync carry the attachment with fresh links.
+    const history = await clients.buyer.request({ command: 'room_history', roomId: 1 })
+    const listed = history.messages.find((entry: { messageId: string }) => entry.messageId === message.messageId)
+    assert.equal(listed.attachment.attachmentId, attachmentId)
+    assert.equal((await fetchMedia(server, listed.attachment.thumbnailUrl)).status, 200)
+    const sync = await clients.buyer.request({ command: 'sync', since: '0' })
+    assert.equal(sync.messages.at(-1).attachment.attachmentId, attachmentId)
+    const rooms = await clients.buyer.request({ command: 'room_list' })
+    assert.equal(rooms.rooms[0].lastMessage.attachment.attachmentId, attachmentId)
+  })
+
+  test(`${storage.name}: a member removed from the room is refused from then on`, async (t) => {
+    const { app: server } = await app(t)
+    const buyer = await loggedIn(server, 14)
+    t.after(() => buyer.close())
+    assert.equal((await buyer.request({ command: 'room_add_member', roomId: 1, userId: 15 })).result, 'success')
+    const { attachmentId } = (await upload(server, pdf(), 'so-do.pdf', { userId: 14 })).json()
+    assert.equal((await buyer.request({ command: 'user_message', roomId: 1, messageType: 'FILE', attachmentId })).result, 'success')
+    assert.equal((await fetchMedia(server, `/media/${attachmentId}`, bearer(server, 15))).status, 200)
+    assert.equal((await buyer.request({ command: 'room_remove_member', roomId: 1, userId: 15 })).result, 'success')
+    assert.equal((await fetchMedia(server, `/media/${attachmentId}`, bearer(server, 15))).status, 404)
+    assert.equal((await fetchMedia(server, `/media/${attachmentId}`, bearer(server, 4))).status, 200)
   })
 }
