@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
-import { members, messages, type MessageRow } from '../db/schema.js'
+import { attachments, members, messages, type AttachmentRow, type MessageRow } from '../db/schema.js'
 import { fail } from '../protocol/errors.js'
 import { takeChangeOrderLock } from './change-order.js'
 import { currentMemberIds } from './rooms.js'
@@ -45,18 +45,23 @@ export async function editMessage (db: Db, input: { messageId: string, userId: s
 /**
  * Deletes a message for everyone (its sender, or the room's owner): content and media are erased from
  * storage and the row stays as a tombstone, so history, sync and the room list can show that it existed.
- * Deleting a deleted message changes nothing and succeeds.
+ * Its attachment is marked deleted in the same transaction (no one may fetch it from then on) and
+ * returned, for its bytes to be removed after commit. Deleting a deleted message changes nothing and
+ * succeeds.
  */
-export async function deleteMessage (db: Db, input: { messageId: string, userId: string }): Promise<ChangedMessage> {
+export async function deleteMessage (db: Db, input: { messageId: string, userId: string }): Promise<ChangedMessage & { attachments: AttachmentRow[] }> {
   return db.transaction(async (tx) => {
     const { row, role } = await lockOwnMessage(tx, input.messageId, input.userId)
     if (row.senderId !== input.userId && role !== 'OWNER') fail('FORBIDDEN')
-    if (row.deletedAt !== null) return { row, recipients: [], changed: false }
+    if (row.deletedAt !== null) return { row, recipients: [], changed: false, attachments: [] }
     await takeChangeOrderLock(tx)
     const [updated] = await tx.update(messages)
       .set({ content: null, media: null, deletedAt: sql`now()`, changeSeq: sql`nextval('message_change_seq')` })
       .where(eq(messages.id, row.id))
       .returning()
-    return { row: updated!, recipients: await currentMemberIds(tx, row.roomId), changed: true }
+    const erased = await tx.update(attachments).set({ deletedAt: sql`now()` })
+      .where(and(eq(attachments.messageId, row.id), isNull(attachments.deletedAt)))
+      .returning()
+    return { row: updated!, recipients: await currentMemberIds(tx, row.roomId), changed: true, attachments: erased }
   })
 }

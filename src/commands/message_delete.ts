@@ -20,6 +20,8 @@ export default defineCommand({
     if (deleted.changed) {
       app.log.info({ messageId: row.id, roomId: row.roomId, deletedBy: userId }, 'message deleted')
       await publishRoomEvent(app.publisher, row.roomId, deleted.recipients, buildFrame(Events.message_deleted, body), conn.id)
+      // The bytes and thumbnails go before the answer; what fails here the next collection removes.
+      if (deleted.attachments.length > 0) await app.attachments.purge(deleted.attachments)
     }
     return body
   }

@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify'
 import sharp from 'sharp'
 import { build, loggedIn, signToken, tokenFor, useDatabase } from '../helpers.js'
 import { onRealSockets } from '../conversation.js'
-import type { ConfigInput } from '../../src/config.js'
+import { durationMs, type ConfigInput } from '../../src/config.js'
+import { eq, sql } from 'drizzle-orm'
+import { attachments } from '../../src/db/schema.js'
 import { executable, filesUnder, jpegWithGps, mp4, pdf, png, upload, uploadDir } from './files.js'
 
 /** Where a suite keeps the bytes: a directory, or a bucket of a real S3-compatible server. */
@@ -275,5 +277,58 @@ export function attachmentSuite (storage: StorageUnderTest): void {
     assert.equal((await buyer.request({ command: 'room_remove_member', roomId: 1, userId: 15 })).result, 'success')
     assert.equal((await fetchMedia(server, `/media/${attachmentId}`, bearer(server, 15))).status, 404)
     assert.equal((await fetchMedia(server, `/media/${attachmentId}`, bearer(server, 4))).status, 200)
+  })
+
+  test(`${storage.name}: uploads never sent are collected after UPLOAD_ORPHAN_TTL, bytes and thumbnails`, async (t) => {
+    const { app: server, config } = await app(t, { UPLOAD_ORPHAN_TTL: '24h' })
+    const agent = await loggedIn(server, 4)
+    t.after(() => agent.close())
+    const old = (await upload(server, await png(400, 300), 'old.png')).json()
+    const fresh = (await upload(server, pdf(), 'fresh.pdf')).json()
+    const sentOld = (await upload(server, pdf(), 'sent.pdf')).json()
+    assert.equal((await agent.request({ command: 'user_message', roomId: 1, messageType: 'FILE', attachmentId: sentOld.attachmentId })).result, 'success')
+    const before = await storage.objects(config)
+    assert.equal(before.length, 3 + 1 + 1, before.join(', '))
+    await server.db.update(attachments).set({ createdAt: sql`now() - interval '25 hours'` }).where(sql`${attachments.id} IN (${old.attachmentId}, ${sentOld.attachmentId})`)
+
+    assert.equal(await server.attachments.collectGarbage(durationMs('24h')), 1)
+    const after = await storage.objects(config)
+    assert.equal(after.length, 2, after.join(', '))
+    assert.equal((await fetchMedia(server, old.url)).status, 404)
+    assert.equal((await fetchMedia(server, fresh.url)).status, 200)
+    assert.equal((await fetchMedia(server, `/media/${sentOld.attachmentId}`, bearer(server, 14))).status, 200)
+    assert.deepEqual((await server.db.select({ id: attachments.id }).from(attachments).orderBy(attachments.id)).map((row) => row.id), [fresh.attachmentId, sentOld.attachmentId])
+  })
+
+  test(`${storage.name}: the collection runs by itself every UPLOAD_GC_INTERVAL_MS`, async (t) => {
+    const { app: server, config } = await app(t, { UPLOAD_ORPHAN_TTL: '1s', UPLOAD_GC_INTERVAL_MS: 50 })
+    const orphan = (await upload(server, pdf(), 'orphan.pdf')).json()
+    await server.db.update(attachments).set({ createdAt: sql`now() - interval '1 minute'` }).where(eq(attachments.id, orphan.attachmentId))
+    const deadline = Date.now() + 10_000
+    while ((await storage.objects(config)).length > 0) {
+      assert.ok(Date.now() < deadline, 'the orphan is still stored after 10 s')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    assert.equal((await server.db.select().from(attachments)).length, 0)
+  })
+
+  test(`${storage.name}: deleting a message removes its attachment's bytes and thumbnails`, async (t) => {
+    const { app: server, config } = await app(t)
+    const agent = await loggedIn(server, 4)
+    t.after(() => agent.close())
+    const kept = (await upload(server, pdf(), 'kept.pdf')).json()
+    const photo = (await upload(server, await png(400, 300), 'house.png')).json()
+    const sent = await agent.request({ command: 'user_message', roomId: 1, messageType: 'IMAGE', attachmentId: photo.attachmentId })
+    assert.equal((await storage.objects(config)).length, 1 + 3)
+    const deleted = await agent.request({ command: 'message_delete', messageId: sent.message.messageId })
+    assert.equal(deleted.result, 'success')
+    const left = await storage.objects(config)
+    assert.equal(left.length, 1, left.join(', '))
+    assert.equal((await fetchMedia(server, `/media/${photo.attachmentId}`, bearer(server, 4))).status, 404)
+    assert.equal((await fetchMedia(server, sent.message.attachment.thumbnailUrl)).status, 404)
+    assert.equal((await fetchMedia(server, kept.url)).status, 200)
+    const history = await agent.request({ command: 'room_history', roomId: 1 })
+    const tombstone = history.messages.find((message: { messageId: string }) => message.messageId === sent.message.messageId)
+    assert.deepEqual([tombstone.media, tombstone.attachment], [null, undefined])
   })
 }
