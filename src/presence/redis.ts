@@ -41,6 +41,9 @@ export class RedisPresence implements PresenceSource {
     this.timer = setInterval(() => {
       void this.renew().then(async () => { await this.sweep() })
     }, Math.max(100, Math.floor(options.leaseMs / 3))).unref()
+    // A Redis that came back may have lost everything (it keeps nothing on disk): write it all again now
+    // rather than at the next renewal, up to a third of a lease later.
+    redis.on('ready', () => { if (this.local.size > 0) void this.renew() })
   }
 
   private onlineKey (userId: string): string { return `${this.options.prefix}online:{${userId}}` }

@@ -2,7 +2,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Redis } from 'ioredis'
 import { RedisPresence } from '../../src/presence/redis.js'
+import { connectRedis, openRedis } from '../../src/redis/connection.js'
 import { uniquePrefix } from '../cluster/nodes.js'
+import { startPrivateRedis } from '../cluster/redis-server.js'
 
 const redisUrl = process.env.REDIS_URL
 const skip = redisUrl === undefined || redisUrl === '' ? 'needs Redis: set REDIS_URL' : false
@@ -92,4 +94,26 @@ test('the users of a node that died are named once, by one live node, except tho
   assert.deepEqual(heard, [['14']], '15 still has a device on a live node')
   await Promise.all([live.presence.sweep(), other.presence.sweep()])
   assert.equal(heard.length, 1, 'a swept node is forgotten')
+})
+
+test('a Redis that restarted empty gets this node\'s devices back as soon as it answers, not a renewal later', { skip }, async (t) => {
+  const server = await startPrivateRedis()
+  t.after(() => server.destroy())
+  const redis = openRedis(server.url, 'presence', quiet)
+  await connectRedis(redis)
+  // A lease far longer than the test: only the reconnection can write the device again.
+  const presence = new RedisPresence(redis, { prefix: uniquePrefix(), nodeId: 'node-a', leaseMs: 600_000, log: quiet })
+  t.after(() => presence.close())
+  await presence.connected('4', 'phone')
+  await server.stop()
+  await server.start()
+  const deadline = Date.now() + 10_000
+  while (redis.status !== 'ready' && Date.now() < deadline) await sleep(20)
+  // Read from Redis itself (`online` would answer from this node's own devices while Redis is away).
+  let online = false
+  while (!online && Date.now() < deadline) {
+    online = await presence.devicesOf(['4']).then((devices) => devices.get('4')?.length === 1, () => false)
+    if (!online) await sleep(20)
+  }
+  assert.ok(online, 'user 4 is online again')
 })
