@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 
 /** How long /readyz waits for the database before calling it unreachable. */
@@ -8,10 +9,25 @@ const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> => new Prom
   promise.then(resolve, reject).finally(() => clearTimeout(timer))
 })
 
-export default async function healthRoutes (app: FastifyInstance) {
-  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }))
+const Check = Type.Union([Type.Literal('ok'), Type.Literal('unreachable')])
+const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+  checks: Type.Object({ database: Check, broker: Check })
+})
 
-  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
+export default async function healthRoutes (app: FastifyInstance) {
+  app.get('/healthz', {
+    logLevel: 'warn',
+    schema: { summary: 'Liveness: 200 while the process serves', response: { 200: Type.Object({ status: Type.Literal('ok') }) } }
+  }, async () => ({ status: 'ok' }))
+
+  app.get('/readyz', {
+    logLevel: 'warn',
+    schema: {
+      summary: 'Readiness (for the load balancer): 200 while the database and the broker answer, 503 naming the one that does not',
+      response: { 200: Readiness, 503: Readiness }
+    }
+  }, async (_request, reply) => {
     const checks = { database: 'ok', broker: 'ok' }
     await withTimeout(app.database.ping(), READY_TIMEOUT_MS).catch(() => { checks.database = 'unreachable' })
     await withTimeout(app.broker.ping(), READY_TIMEOUT_MS).catch(() => { checks.broker = 'unreachable' })

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { findUser } from '../src/chat/users.js'
-import { CommandFailure, Failures, type FailureCode, type FieldError } from '../src/protocol/errors.js'
+import { CommandFailure, type FailureCode, type FieldError } from '../src/protocol/errors.js'
+import { failureBody } from '../src/protocol/answers.js'
 
 /** The failure body of the HTTP routes: the socket's `result`, `reason` and `code`, and what else applies. */
 export const Failure = Type.Object({
@@ -18,17 +19,18 @@ const STATUS: Partial<Record<FailureCode, number>> = {
   TOKEN_EXPIRED: 401,
   USER_NOT_FOUND: 401,
   ACCOUNT_INACTIVE: 403,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
   ATTACHMENT_NOT_FOUND: 404,
+  NOT_FOUND: 404,
   FILE_TOO_LARGE: 413,
   UNSUPPORTED_TYPE: 415,
   UNAVAILABLE: 503
 }
 
-export const sendFailure = (reply: FastifyReply, code: FailureCode, extra: { errors?: FieldError[] | undefined, [key: string]: unknown } = {}, status = STATUS[code] ?? 500) => {
-  const { errors, ...details } = extra
+export const sendFailure = (reply: FastifyReply, code: FailureCode, extra: { errors?: FieldError[] | undefined, [key: string]: unknown } = {}, status = STATUS[code] ?? 500) =>
   // A media answer may have set the file's type before it found it could not serve it.
-  return reply.code(status).type('application/json; charset=utf-8').send({ result: 'failed', reason: Failures[code], code, ...details, ...(errors !== undefined && { errors }) })
-}
+  reply.code(status).type('application/json; charset=utf-8').send(failureBody(code, extra))
 
 /** The bearer token of a request, if it has one. */
 export const bearerToken = (request: FastifyRequest): string | undefined =>

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
-import { HttpFailure, sendHttpFailure } from '../src/protocol/http.js'
+import { Failure, sendFailure } from './http-failures.js'
 
 export interface MetricsRouteOptions {
   registry: Registry
@@ -25,15 +25,18 @@ export default async function metricsRoute (app: FastifyInstance, options: Metri
     logLevel: 'warn',
     schema: {
       summary: 'Prometheus metrics of this node (text exposition format)',
-      ...(token !== undefined && { headers: Type.Object({ authorization: Type.Optional(Type.String({ description: 'Bearer <METRICS_TOKEN>' })) }) }),
+      ...(token !== undefined && {
+        headers: Type.Object({ authorization: Type.Optional(Type.String({ description: 'Bearer <METRICS_TOKEN>' })) }),
+        security: [{ bearer: [] }]
+      }),
       response: {
         200: Type.String({ description: 'text/plain; version=0.0.4' }),
-        401: HttpFailure
+        401: Failure
       }
     }
   }, async (request, reply) => {
     if (token !== undefined && !bearerMatches(request.headers.authorization, token)) {
-      return sendHttpFailure(reply.header('www-authenticate', 'Bearer'), 401, 'INVALID_TOKEN')
+      return sendFailure(reply.header('www-authenticate', 'Bearer'), 'INVALID_TOKEN')
     }
     return reply.type(registry.contentType).send(await registry.metrics())
   })

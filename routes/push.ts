@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
-import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { readRegistration, registerDevice } from '../src/chat/push-registrations.js'
 import { CommandFailure } from '../src/protocol/errors.js'
 import { PushRegistrationFields } from '../src/protocol/push.js'
@@ -12,15 +13,16 @@ const SubscriptionBody = Type.Object({
 })
 
 /** Push beside the socket: the VAPID key for PushManager.subscribe, and registration from a service worker. */
-export default async function pushRoutes (app: FastifyInstance) {
+export default async function pushRoutes (untyped: FastifyInstance) {
+  const app = untyped.withTypeProvider<TypeBoxTypeProvider>()
   app.get('/push/vapid-public-key', {
     schema: {
       summary: 'The VAPID public key browsers subscribe with (applicationServerKey)',
-      response: { 200: Type.Object({ publicKey: Type.String() }), 404: Type.Object({ error: Type.String() }) }
+      response: { 200: Type.Object({ publicKey: Type.String() }), 404: Failure }
     }
   }, async (_request, reply) => {
     const publicKey = app.push.vapidPublicKey
-    if (publicKey === undefined) return reply.code(404).send({ error: 'Web Push is not configured on this server' })
+    if (publicKey === undefined) return sendFailure(reply, 'NOT_FOUND', { errors: [{ path: '', message: 'Web Push is not configured on this server' }] })
     return { publicKey }
   })
 
@@ -35,17 +37,9 @@ export default async function pushRoutes (app: FastifyInstance) {
   }, async (request, reply) => {
     try {
       const userId = await bearerUser(app, request)
-      if (request.validationError !== undefined) {
-        const problems = (request.validationError as { validation?: FastifySchemaValidationError[] }).validation ?? []
-        const missing = problems.some((problem) => problem.keyword === 'required')
-        return sendFailure(reply, missing ? 'MISSING_FIELDS' : 'INVALID_FORMAT', {
-          errors: problems.slice(0, 10).map((problem) => ({
-            path: problem.instancePath === '' && typeof problem.params.missingProperty === 'string' ? `/${problem.params.missingProperty}` : problem.instancePath,
-            message: problem.message ?? 'invalid'
-          }))
-        })
-      }
-      const body = request.body as typeof SubscriptionBody.static
+      // Validated after the token (attachValidation): an unknown caller learns nothing of the body's rules.
+      if (request.validationError !== undefined) throw request.validationError
+      const { body } = request
       const registration = readRegistration(body, { userId, deviceUuid: body.uuid }, { production: app.config.NODE_ENV === 'production', providers: app.push.providers })
       await registerDevice(app.db, registration)
       request.log.info({ userId, uuid: body.uuid, provider: registration.provider }, 'push registered')

@@ -7,6 +7,7 @@ import { Connection } from '../src/sessions/connection.js'
 import { FrameBudget } from '../src/sessions/rate-limit.js'
 import { admitUpgrade, releaseUpgradeResponse } from '../src/sessions/admission.js'
 import { closeLabel, pairKey } from '../src/metrics/counts.js'
+import { Failure, sendFailure } from './http-failures.js'
 
 /** Failed logins one socket may make before it is closed (password-guessing by token). */
 export const MAX_FAILED_LOGINS = 5
@@ -22,7 +23,7 @@ export default async function wsRoute (app: FastifyInstance) {
 
   // Origin and per-address checks run before the upgrade: a refused client gets a plain HTTP answer.
   // A plain GET (a browser tab, curl, a proxy that dropped the upgrade headers) is told what the endpoint wants.
-  app.route({ method: 'GET', url: '/ws', onRequest: admitUpgrade(app), preHandler: releaseUpgradeResponse, handler: upgradeRequired, wsHandler: (socket, request) => {
+  app.route({ method: 'GET', url: '/ws', schema: UPGRADE_SCHEMA, onRequest: admitUpgrade(app), preHandler: releaseUpgradeResponse, handler: upgradeRequired, wsHandler: (socket, request) => {
     const budget = new FrameBudget(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST)
     const conn = new Connection(`${node}-${++counter}`, socket, request.ip, config.MAX_BUFFERED_BYTES, budget)
     sessions.add(conn)
@@ -97,8 +98,13 @@ export default async function wsRoute (app: FastifyInstance) {
 
 /** RFC 9110 §15.5.22: 426 names the protocol to switch to in an Upgrade header. */
 async function upgradeRequired (_request: FastifyRequest, reply: FastifyReply) {
-  return await reply.code(426).header('upgrade', 'websocket').send({
-    error: 'Upgrade Required',
-    message: '/ws is a WebSocket endpoint: connect with a WebSocket client (Connection: Upgrade, Upgrade: websocket)'
-  })
+  return await sendFailure(reply.header('upgrade', 'websocket'), 'INVALID_FORMAT', {
+    errors: [{ path: '/headers/upgrade', message: '/ws is a WebSocket endpoint: connect with a WebSocket client (Connection: Upgrade, Upgrade: websocket)' }]
+  }, 426)
+}
+
+/** The plain GET of /ws in the OpenAPI document; the socket's protocol is the AsyncAPI document. */
+const UPGRADE_SCHEMA = {
+  summary: 'The WebSocket endpoint (protocol: GET /asyncapi.json); a request without the upgrade is answered 426',
+  response: { 426: Failure }
 }

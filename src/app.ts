@@ -13,6 +13,7 @@ import presencePlugin from '../plugins/presence.js'
 import pushPlugin from '../plugins/push.js'
 import uploadsPlugin from '../plugins/uploads.js'
 import metricsPlugin from '../plugins/metrics.js'
+import httpPlugin from '../plugins/http.js'
 import wsRoute from '../routes/ws.js'
 import healthRoutes from '../routes/health.js'
 import pushRoutes from '../routes/push.js'
@@ -56,6 +57,8 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
 
   // Infrastructure first: settings, database, token verification, the WebSocket server.
   await app.register(configPlugin, { config })
+  // Before any route: input validation, the error shape and the OpenAPI document apply to them all.
+  await app.register(httpPlugin)
   await app.register(dbPlugin, { ...(options.database !== undefined && { database: options.database }) })
   await app.register(authPlugin)
   await app.register(websocket, {

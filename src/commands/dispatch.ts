@@ -103,7 +103,7 @@ const failedOutcome = (name: string, code: FailureCode, requestId: string | unde
   ({ answer: failureFrame(name, code, requestId, { errors, errorId }), command: name, failure: code })
 
 /** Lists what is wrong, one entry per field; a missing required field makes it MISSING_FIELDS. */
-function describeErrors (check: TypeCheck<TSchema>, value: unknown): { code: FailureCode, errors: FieldError[] } {
+export function describeErrors (check: TypeCheck<TSchema>, value: unknown): { code: FailureCode, errors: FieldError[] } {
   const byPath = new Map<string, { message: string, missing: boolean }>()
   let count = 0
   for (const error of check.Errors(value)) {

@@ -20,3 +20,9 @@ export function failureFrame (
 /** A direct answer to a command that succeeded, from the command's entry in the event table. */
 export const successFrame = <D extends FrameDefinition>(definition: D, requestId: string | undefined, body: FrameFields<D>): string =>
   buildFrame(definition, body, requestId)
+
+/** The body of an HTTP error: the same `result`, `reason` and `code` as the socket's failures, and what else applies. */
+export function failureBody (code: FailureCode, extra: { errors?: FieldError[] | undefined, [key: string]: unknown } = {}): Record<string, unknown> {
+  const { errors, ...details } = extra
+  return { result: 'failed', reason: Failures[code], code, ...details, ...(errors !== undefined && { errors }) }
+}

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { allowedOrigins } from '../config.js'
+import { failureBody } from '../protocol/answers.js'
 
 /**
  * The checks a WebSocket upgrade passes before it happens: the browser origin is on the allowlist (exact
  * match; no Origin header, as from native apps and wscat, passes unless ALLOW_MISSING_ORIGIN=false), and
- * the remote address holds fewer than MAX_CONNECTIONS_PER_IP sockets. Refusals are plain HTTP 403 / 429.
+ * the remote address holds fewer than MAX_CONNECTIONS_PER_IP sockets. Refusals are plain HTTP 403 / 429 in the HTTP failure shape.
  */
 export function admitUpgrade (app: FastifyInstance) {
   const { config, sessions } = app
@@ -16,12 +17,12 @@ export function admitUpgrade (app: FastifyInstance) {
       : origins === undefined || origins.has(origin)
     if (!originAllowed) {
       request.log.warn({ origin: origin ?? null, remoteAddress: request.ip }, 'upgrade refused: origin not allowed')
-      await reply.code(403).send({ error: 'Origin not allowed' })
+      await reply.code(403).send(failureBody('FORBIDDEN', { errors: [{ path: '/headers/origin', message: 'is not an allowed origin' }] }))
       return
     }
     if (sessions.connectionsFrom(request.ip) >= config.MAX_CONNECTIONS_PER_IP) {
       request.log.warn({ remoteAddress: request.ip }, 'upgrade refused: too many connections from this address')
-      await reply.code(429).send({ error: 'Too many connections' })
+      await reply.code(429).send(failureBody('RATE_LIMITED', { errors: [{ path: '', message: 'too many connections from this address' }] }))
     }
   }
 }

@@ -11,9 +11,10 @@ test('GET /ws without an upgrade answers 426 Upgrade Required with a JSON body; 
   assert.equal(response.status, 426)
   assert.equal(response.headers.get('upgrade'), 'websocket')
   assert.match(response.headers.get('content-type') ?? '', /^application\/json/)
-  const body = await response.json() as { error: string, message: string }
-  assert.equal(body.error, 'Upgrade Required')
-  assert.match(body.message, /WebSocket/)
+  const body = await response.json() as { result: string, code: string, errors: Array<{ message: string }> }
+  assert.equal(body.result, 'failed')
+  assert.equal(body.code, 'INVALID_FORMAT')
+  assert.match(body.errors[0]!.message, /WebSocket endpoint/)
 
   const client = await connectReal(url)
   assert.equal((await client.request({ command: 'ping' })).command, 'pong')
