@@ -40,7 +40,12 @@ export default fp(async (app) => {
     await recordLastSeen(db, lastSeen)
     // Back already (a reconnect), or the whole node is shutting down: nobody needs to hear it went away.
     const back = lastSeen.size > 0 ? await source.online([...lastSeen.keys()]) : new Set<string>()
-    const told = batch.filter((change) => change.online || (!back.has(change.userId) && !sessions.closing))
+    // Online on another node already: their peers were told then (several nodes).
+    const elsewhere = new Set<string>()
+    if (source.onlineElsewhere !== undefined) {
+      for (const change of batch) if (change.online && await source.onlineElsewhere(change.userId)) elsewhere.add(change.userId)
+    }
+    const told = batch.filter((change) => change.online ? !elsewhere.has(change.userId) : !back.has(change.userId) && !sessions.closing)
     const audiences = await presenceAudiences(db, [...new Set(told.map((change) => change.userId))], app.config.PRESENCE_MAX_ROOM_MEMBERS)
     for (const change of told) {
       const peers = audiences.get(change.userId)

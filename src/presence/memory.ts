@@ -11,6 +11,8 @@ export class MemoryPresence implements PresenceSource {
   private readonly bus: MemoryBus
   private readonly nodeId: string
   private readonly own = new Map<string, { userId: string, uuid: string, focusRoomId: string | null }>()
+  /** Users whose first device here logged in, and whether another node held one then. */
+  private readonly arrivals = new Map<string, boolean>()
 
   constructor (options: { bus: MemoryBus, nodeId: string }) {
     this.bus = options.bus
@@ -36,7 +38,23 @@ export class MemoryPresence implements PresenceSource {
   }
 
   deviceConnected (device: { userId: string, uuid: string }): void {
+    const first = ![...this.own.values()].some((known) => known.userId === device.userId)
     this.own.set(key(device), { userId: device.userId, uuid: device.uuid, focusRoomId: null })
+    if (first) this.arrivals.set(device.userId, this.heldElsewhere(device.userId))
+  }
+
+  async onlineElsewhere (userId: string): Promise<boolean> {
+    const answer = this.arrivals.get(userId) ?? false
+    this.arrivals.delete(userId)
+    return answer
+  }
+
+  private heldElsewhere (userId: string): boolean {
+    for (const [nodeId, devices] of this.bus.devices) {
+      if (nodeId === this.nodeId) continue
+      for (const device of devices.values()) if (device.userId === userId) return true
+    }
+    return false
   }
 
   deviceDisconnected (device: { userId: string, uuid: string }): void {

@@ -36,6 +36,8 @@ export class RedisPresence implements PresenceSource {
   private readonly timer: NodeJS.Timeout
   private renewing: Promise<void> | undefined
   private readonly goneListeners: Array<(userIds: string[]) => void> = []
+  /** Users whose first device here logged in: whether another node had one already (see `onlineElsewhere`). */
+  private readonly arrivals = new Map<string, Promise<boolean>>()
 
   constructor (private readonly redis: Redis, private readonly options: RedisPresenceOptions) {
     this.timer = setInterval(() => {
@@ -151,9 +153,29 @@ export class RedisPresence implements PresenceSource {
   /** A device logged in on this node. */
   async connected (userId: string, uuid: string): Promise<void> {
     let devices = this.local.get(userId)
+    const first = devices === undefined
     if (devices === undefined) this.local.set(userId, devices = new Map())
     devices.set(uuid, null)
-    await this.write([userId], [[userId, uuid]])
+    if (!first) {
+      await this.write([userId], [[userId, uuid]])
+      return
+    }
+    // The user's first device here: whether another live node already had one is read in the same
+    // transaction as this node's entry is written, so of two nodes taking a user's devices at once exactly
+    // one finds the user offline before it and announces them.
+    const answer = this.write([userId], [[userId, uuid]], userId)
+    this.arrivals.set(userId, answer.then((before) => before > 0, () => false))
+    await answer
+  }
+
+  /**
+   * Whether `userId`, whose first device on this node has just logged in, already had a device on another
+   * live node: their peers were told they are online and need not hear it again. Asked once per arrival.
+   */
+  async onlineElsewhere (userId: string): Promise<boolean> {
+    const answer = this.arrivals.get(userId)
+    this.arrivals.delete(userId)
+    return await (answer ?? Promise.resolve(false))
   }
 
   /** A device left this node (closed, replaced, logged out). */
@@ -164,6 +186,7 @@ export class RedisPresence implements PresenceSource {
     pipeline.hdel(this.devicesKey(userId), this.deviceField(uuid))
     if (devices.size === 0) {
       this.local.delete(userId)
+      this.arrivals.delete(userId)
       pipeline.zrem(this.onlineKey(userId), this.options.nodeId)
       pipeline.srem(this.nodeUsersKey(this.options.nodeId), userId)
     }
@@ -231,11 +254,16 @@ export class RedisPresence implements PresenceSource {
     this.redis.disconnect()
   }
 
-  /** Leases for `users` (this node holds a device of each) and the entries of `devices`. */
-  private async write (users: string[], devices: Array<[string, string]>): Promise<void> {
+  /**
+   * Leases for `users` (this node holds a device of each) and the entries of `devices`. With `ask`, in
+   * one transaction that first counts the live nodes holding a device of that user; resolves that count.
+   */
+  private async write (users: string[], devices: Array<[string, string]>, ask?: string): Promise<number> {
     const { leaseMs, nodeId } = this.options
-    const expiresAt = Date.now() + leaseMs
-    const pipeline = this.redis.pipeline()
+    const now = Date.now()
+    const expiresAt = now + leaseMs
+    const pipeline = ask === undefined ? this.redis.pipeline() : this.redis.multi()
+    if (ask !== undefined) pipeline.zcount(this.onlineKey(ask), `(${now}`, '+inf')
     if (users.length > 0) {
       pipeline.zadd(this.nodesKey, expiresAt, nodeId)
       pipeline.sadd(this.nodeUsersKey(nodeId), ...users)
@@ -253,12 +281,14 @@ export class RedisPresence implements PresenceSource {
       pipeline.hset(this.devicesKey(userId), this.deviceField(uuid), JSON.stringify({ focus }))
       pipeline.pexpire(this.devicesKey(userId), KEY_LEASES * leaseMs)
     }
-    await this.exec(pipeline)
+    const answers = await this.exec(pipeline)
+    return ask === undefined ? 0 : Number(answers[0]?.[1] ?? 0)
   }
 
-  private async exec (pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
+  private async exec (pipeline: ReturnType<Redis['pipeline']>): Promise<Array<[Error | null, unknown]>> {
     const answers = await pipeline.exec() ?? []
     const failed = answers.find(([error]) => error !== null)
     if (failed !== undefined) throw failed[0]
+    return answers
   }
 }

@@ -26,6 +26,11 @@ export interface PresenceSource {
   /** The device's client reported which room is in the foreground (null: none). */
   focus: (device: { userId: string, uuid: string }, roomId: string | null) => void
   /**
+   * Shared sources: whether `userId`, whose first device on this node has just logged in, already had one
+   * on another node (their peers know they are online). Asked once, after `deviceConnected`.
+   */
+  onlineElsewhere?: (userId: string) => Promise<boolean>
+  /**
    * Shared sources: `listener` hears the users of a node that died without saying goodbye, once they are
    * online nowhere (the dead node cannot announce it).
    */

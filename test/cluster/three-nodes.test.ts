@@ -128,3 +128,17 @@ test('a removed member receives nothing more from the room on any node', { skip 
   }
   for (const client of [owner, stays, ...removed]) client.close()
 })
+
+test('a user online on one node who logs in on another is not announced again; their peers hear it once, as on one node', { skip }, async () => {
+  const [a, b, c] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0], typeof cluster.nodes[0]]
+  const watcher = await deviceOn(a, 212)
+  await groupRoom(watcher, [213, 214])
+  const first = await deviceOn(b, 213)
+  await watcher.next(isEvent('presence', (frame) => frame.userId === '213' && frame.online === true), 10_000)
+  const second = await deviceOn(c, 213, 'second-213')
+  // The barrier: node c announces 214 after whatever it would have announced of 213.
+  const other = await deviceOn(c, 214)
+  await watcher.next(isEvent('presence', (frame) => frame.userId === '214' && frame.online === true), 10_000)
+  assert.deepEqual(watcher.pending().filter((frame) => frame.command === 'presence' && frame.userId === '213'), [])
+  for (const client of [watcher, first, second, other]) client.close()
+})
