@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
+import { Redis } from 'ioredis'
 import { users } from '../../src/db/schema.js'
 import { recordPresence, type Frame, type TestClient } from '../helpers.js'
 import { clusterSkip, deviceOn, useCluster } from './cluster.js'
@@ -141,4 +142,39 @@ test('a user online on one node who logs in on another is not announced again; t
   await watcher.next(isEvent('presence', (frame) => frame.userId === '214' && frame.online === true), 10_000)
   assert.deepEqual(watcher.pending().filter((frame) => frame.command === 'presence' && frame.userId === '213'), [])
   for (const client of [watcher, first, second, other]) client.close()
+})
+
+test('a node listens to a room while one of its users belongs to it: from an added member\'s arrival to their last device leaving', { skip }, async (t) => {
+  const [a, , c] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0], typeof cluster.nodes[0]]
+  const redis = new Redis(cluster.redisUrl)
+  t.after(() => redis.disconnect())
+  const owner = await deviceOn(a, 215)
+  const roomId = await groupRoom(owner, [217])
+  const listeners = async () => {
+    const [, count] = await redis.call('PUBSUB', 'SHARDNUMSUB', `${cluster.prefix}room:${roomId}`) as [string, number]
+    return count
+  }
+  const until = async (what: string, count: number) => {
+    const deadline = Date.now() + 10_000
+    while (await listeners() !== count) {
+      if (Date.now() > deadline) throw new Error(`${what}: ${await listeners()} nodes listen, not ${count}`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  await until('only the owner\'s node', 1)
+
+  const added = await deviceOn(c, 216)
+  assert.equal((await owner.request({ command: 'room_add_member', roomId, userId: 216 })).result, 'success')
+  await added.next(isEvent('room_member_added', (frame) => frame.roomId === roomId), 10_000)
+  await until('the added member\'s node listens too', 2)
+  assert.equal((await owner.request({ command: 'user_message', roomId, messageType: 'TEXT', content: 'welcome' })).result, 'success')
+  await added.next(isEvent('user_message', (frame) => frame.message.content === 'welcome'), 10_000)
+
+  added.close()
+  await until('the member\'s last device left node c', 1)
+  const back = await deviceOn(c, 216)
+  await until('back on node c', 2)
+  assert.equal((await owner.request({ command: 'user_message', roomId, messageType: 'TEXT', content: 'again' })).result, 'success')
+  await back.next(isEvent('user_message', (frame) => frame.message.content === 'again'), 10_000)
+  for (const client of [owner, back]) client.close()
 })
