@@ -26,11 +26,18 @@ function mediaSecret (config: Config): { key: Buffer, shared: boolean } {
 
 export default fp(async (app) => {
   const { config } = app
-  const storage = await chooseStorage(config)
+  const storage = chooseStorage(config)
   const secret = mediaSecret(config)
   if (!secret.shared) app.log.warn('MEDIA_URL_SECRET is not set and tokens are verified with a public key: signed media links work only on the node that made them')
   app.decorate('mediaLinks', new MediaLinks(secret.key, config.MEDIA_URL_TTL_S))
-  const service = new AttachmentService({ db: app.db, storage, limits: uploadLimits(config), incomingDir: incomingDir(config), log: app.log })
+  const service = new AttachmentService({
+    db: app.db,
+    storage,
+    limits: uploadLimits(config),
+    incomingDir: incomingDir(config),
+    directUploadTtlS: config.S3_UPLOAD_TTL_S,
+    log: app.log
+  })
   app.decorate('attachments', service)
   app.log.info({ storage: storage.kind }, 'attachments ready')
 

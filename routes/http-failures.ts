@@ -25,6 +25,7 @@ const STATUS: Partial<Record<FailureCode, number>> = {
   NOT_FOUND: 404,
   FILE_TOO_LARGE: 413,
   UNSUPPORTED_TYPE: 415,
+  DIRECT_UPLOADS_OFF: 501,
   UNAVAILABLE: 503
 }
 

@@ -49,7 +49,7 @@ export async function mayFetch (db: Db, attachment: AttachmentRow, userId: strin
 }
 
 /** Marks a direct upload checked and usable, with what the check found. */
-export async function markReady (db: Db, attachmentId: string, facts: Pick<AttachmentRow, 'mimeType' | 'size' | 'sha256' | 'width' | 'height' | 'thumbnails'>): Promise<AttachmentRow | undefined> {
+export async function markReady (db: Db, attachmentId: string, facts: Pick<AttachmentRow, 'kind' | 'mimeType' | 'size' | 'sha256' | 'width' | 'height' | 'thumbnails'>): Promise<AttachmentRow | undefined> {
   const [row] = await db.update(attachments).set({ ...facts, state: 'ready' })
     .where(and(eq(attachments.id, attachmentId), eq(attachments.state, 'pending'), isNull(attachments.deletedAt)))
     .returning()
@@ -67,10 +67,16 @@ export async function collectable (db: Db, orphanBefore: Date, limit: number): P
     .limit(limit)
 }
 
-/** Forgets an attachment whose bytes are gone; one that was sent in the meantime is kept. */
-export async function forgetAttachment (db: Db, row: Pick<AttachmentRow, 'id' | 'deletedAt'>): Promise<boolean> {
+/**
+ * Forgets an attachment whose bytes are gone; one that was sent in the meantime is kept. `pending`: a
+ * direct upload refused at completion, not marked deleted.
+ */
+export async function forgetAttachment (db: Db, row: Pick<AttachmentRow, 'id' | 'deletedAt'>, pending = false): Promise<boolean> {
+  const still = pending
+    ? eq(attachments.state, 'pending')
+    : row.deletedAt === null ? isNull(attachments.messageId) : isNotNull(attachments.deletedAt)
   const written = await db.delete(attachments)
-    .where(and(eq(attachments.id, row.id), row.deletedAt === null ? isNull(attachments.messageId) : isNotNull(attachments.deletedAt)))
+    .where(and(eq(attachments.id, row.id), still))
     .returning({ id: attachments.id })
   return written.length > 0
 }

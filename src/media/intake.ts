@@ -73,7 +73,7 @@ class Inspector extends Transform {
   private headBytes = 0
   private text: InstanceType<typeof TextDecoder> | undefined
 
-  constructor (private readonly limits: UploadLimits, private readonly expected?: string) {
+  constructor (private readonly limits: UploadLimits) {
     super()
   }
 
@@ -100,7 +100,6 @@ class Inspector extends Transform {
     const mimeType = await sniff(head, complete)
     const kind = mimeType === undefined ? undefined : ALLOWED_TYPES[mimeType]
     if (kind === undefined) throw notAllowed(mimeType, mimeType === undefined ? 'the file type could not be recognised from its content' : `${mimeType} is not an allowed type`)
-    if (this.expected !== undefined && mimeType !== this.expected) throw notAllowed(mimeType, `the content is ${mimeType}, not ${this.expected}`)
     this.mimeType = mimeType
     this.kind = kind
     if (mimeType === 'text/plain') this.text = new TextDecoder('utf-8', { fatal: true })
@@ -133,12 +132,12 @@ class Inspector extends Transform {
 /**
  * Streams `source` into a new file under `dir`, checking its type and size on the way. On any failure
  * (a refusal, an aborted request) the partial file is removed before the error is passed on: nothing is
- * left behind. `expected` holds a direct upload to the type first recorded for it.
+ * left behind.
  */
-export async function receiveFile (source: Readable, dir: string, limits: UploadLimits, expected?: string): Promise<ReceivedFile> {
+export async function receiveFile (source: Readable, dir: string, limits: UploadLimits): Promise<ReceivedFile> {
   await mkdir(dir, { recursive: true })
   const path = join(dir, randomUUID())
-  const inspector = new Inspector(limits, expected)
+  const inspector = new Inspector(limits)
   const hash = createHash('sha256')
   const hashing = new Transform({
     transform (chunk: Buffer, _encoding, callback) {

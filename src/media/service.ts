@@ -4,11 +4,12 @@ import type { Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../db/client.js'
 import type { AttachmentRow, StoredThumbnail } from '../db/schema.js'
-import { collectable, createAttachment, forgetAttachment } from '../chat/attachments.js'
-import type { ObjectStorage } from '../storage/types.js'
+import { collectable, createAttachment, findAttachment, forgetAttachment, markReady } from '../chat/attachments.js'
+import { CommandFailure } from '../protocol/errors.js'
+import type { ObjectStorage, UploadForm } from '../storage/types.js'
 import { processImage } from './images.js'
-import { contradicts, uploadConfig, type UploadConfig, type UploadLimits } from './kinds.js'
-import { notAllowed, receiveFile, type ReceivedFile } from './intake.js'
+import { ALLOWED_TYPES, contradicts, uploadConfig, type UploadConfig, type UploadLimits } from './kinds.js'
+import { notAllowed, receiveFile, tooLarge, UploadRefused, type ReceivedFile } from './intake.js'
 
 /** What the client said about its file: used for Content-Disposition and to catch a disguise, never to type it. */
 export interface Declared {
@@ -22,6 +23,8 @@ export interface AttachmentServiceOptions {
   limits: UploadLimits
   /** Local directory incoming files are written to while they are checked. */
   incomingDir: string
+  /** Lifetime of a direct upload's form, in seconds. */
+  directUploadTtlS: number
   log: FastifyBaseLogger
 }
 
@@ -51,6 +54,7 @@ export class AttachmentService {
   readonly clientConfig: UploadConfig
   private readonly db: Db
   private readonly incomingDir: string
+  private readonly directUploadTtlS: number
   private readonly log: FastifyBaseLogger
 
   constructor (options: AttachmentServiceOptions) {
@@ -59,6 +63,7 @@ export class AttachmentService {
     this.limits = options.limits
     this.clientConfig = uploadConfig(options.limits)
     this.incomingDir = options.incomingDir
+    this.directUploadTtlS = options.directUploadTtlS
     this.log = options.log
   }
 
@@ -83,6 +88,52 @@ export class AttachmentService {
       }))
     } finally {
       await rm(received.path, { force: true })
+    }
+  }
+
+  /**
+   * Starts a direct upload: a pending attachment of the declared type and a form that posts the file
+   * straight to the bucket, at most the kind's limit. Usable only after `complete`.
+   */
+  async startDirect (ownerId: string, declared: Declared & { size?: number | undefined }): Promise<{ row: AttachmentRow, form: UploadForm }> {
+    const mimeType = declared.mimeType ?? ''
+    const kind = ALLOWED_TYPES[mimeType]
+    if (kind === undefined) throw notAllowed(mimeType, `${mimeType || 'a file without a type'} is not an allowed type`)
+    if (declared.size !== undefined && declared.size > this.limits[kind]) throw tooLarge(kind, this.limits)
+    const key = this.newKey()
+    const form = await this.storage.uploadForm(key, this.limits[kind], this.directUploadTtlS)
+    if (form === undefined) throw new CommandFailure('DIRECT_UPLOADS_OFF')
+    const row = await createAttachment(this.db, { ownerId, kind, state: 'pending', mimeType, size: 0, storageKey: key, fileName: cleanFileName(declared.fileName) })
+    return { row, form }
+  }
+
+  /**
+   * Completes a direct upload of `ownerId`: reads the object back and checks it as an upload through
+   * this node is checked (type from the bytes, the kind's limit; an image cleaned and given its
+   * thumbnails). A refused file is removed with its attachment. Completing twice answers the same.
+   */
+  async complete (ownerId: string, attachmentId: string): Promise<AttachmentRow> {
+    const row = /^[0-9]{1,18}$/.test(attachmentId) ? await findAttachment(this.db, attachmentId) : undefined
+    if (row === undefined || row.ownerId !== ownerId) throw new CommandFailure('ATTACHMENT_NOT_FOUND')
+    if (row.state === 'ready') return row
+    const source = await this.storage.read(row.storageKey)
+    if (source === undefined) throw new CommandFailure('INVALID_FORMAT', [{ path: '/file', message: 'is not in the bucket: post it to the upload form first' }])
+    let received: ReceivedFile | undefined
+    try {
+      received = await receiveFile(source, this.incomingDir, this.limits)
+      if (contradicts(received.mimeType, { mimeType: row.mimeType })) throw notAllowed(received.mimeType, `the content is ${received.mimeType}, not ${row.mimeType}`)
+      // Only an image is written again (cleaned, with thumbnails); other files stay as the client put them.
+      const facts = received.kind === 'IMAGE'
+        ? await this.storeChecked(received, row.storageKey)
+        : { mimeType: received.mimeType, size: received.size, sha256: received.sha256, width: null, height: null, thumbnails: [] }
+      const ready = await markReady(this.db, row.id, { ...facts, kind: received.kind })
+      if (ready === undefined) throw new CommandFailure('ATTACHMENT_NOT_FOUND')
+      return ready
+    } catch (error) {
+      if (error instanceof UploadRefused) await this.purge([row], true)
+      throw error
+    } finally {
+      if (received !== undefined) await rm(received.path, { force: true })
     }
   }
 
@@ -136,13 +187,16 @@ export class AttachmentService {
     }
   }
 
-  /** Removes the bytes of these attachments, then their rows; a failure leaves the row for the next round. */
-  async purge (rows: AttachmentRow[]): Promise<number> {
+  /**
+   * Removes the bytes of these attachments, then their rows; a failure leaves the row for the next round.
+   * `pending` also removes a direct upload's row that is not marked deleted.
+   */
+  async purge (rows: AttachmentRow[], pending = false): Promise<number> {
     let removed = 0
     for (const row of rows) {
       try {
         await this.storage.remove(storageKeys(row).filter((key) => key !== ''))
-        if (await forgetAttachment(this.db, row)) removed++
+        if (await forgetAttachment(this.db, row, pending)) removed++
       } catch (error) {
         this.log.warn({ err: error, attachmentId: row.id }, 'attachment bytes not removed; retried by the next collection')
       }

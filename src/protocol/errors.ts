@@ -22,6 +22,7 @@ export const Failures = {
   FILE_TOO_LARGE: 'File too large',
   UNSUPPORTED_TYPE: 'File type not allowed',
   ATTACHMENT_NOT_FOUND: 'Attachment not found',
+  DIRECT_UPLOADS_OFF: 'Direct uploads need object storage',
   // Any HTTP route: a path or method this server does not serve.
   NOT_FOUND: 'Not found',
   INTERNAL: 'Internal error'

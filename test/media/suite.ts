@@ -25,7 +25,9 @@ export async function fetchMedia (app: FastifyInstance, url: string, headers: Re
   if (answer.statusCode !== 302) {
     return { status: answer.statusCode, headers: answer.headers as Record<string, string>, body: answer.rawPayload }
   }
-  const followed = await fetch(answer.headers.location!, { headers })
+  // As browsers and fetch do on a redirect to another origin, the bearer token is not sent on.
+  const { authorization: _dropped, ...sent } = headers
+  const followed = await fetch(answer.headers.location!, { headers: sent })
   return { status: followed.status, headers: Object.fromEntries(followed.headers), body: Buffer.from(await followed.arrayBuffer()) }
 }
 
@@ -41,7 +43,7 @@ export const diskStorage: StorageUnderTest = {
 export const LIMITS = { UPLOAD_MAX_IMAGE_BYTES: 200_000, UPLOAD_MAX_VIDEO_BYTES: 300_000, UPLOAD_MAX_FILE_BYTES: 100_000 }
 
 /** The upload, thumbnail, access and collection tests, on the given storage. */
-export function attachmentSuite (storage: StorageUnderTest): void {
+export function attachmentSuite (storage: StorageUnderTest): ReturnType<typeof useDatabase> {
   const db = useDatabase()
 
   async function app (t: TestContext, extra: ConfigInput = {}): Promise<{ app: FastifyInstance, config: ConfigInput }> {
@@ -80,13 +82,13 @@ export function attachmentSuite (storage: StorageUnderTest): void {
     const answer = (await upload(server, original, 'house.jpg')).json()
     // Orientation 6: the 80×40 sensor image is shown 40×80.
     assert.deepEqual([answer.width, answer.height], [40, 80])
-    const served = await server.inject({ url: answer.url })
-    assert.equal(served.statusCode, 200)
-    const kept = await sharp(served.rawPayload).metadata()
+    const served = await fetchMedia(server, answer.url)
+    assert.equal(served.status, 200)
+    const kept = await sharp(served.body).metadata()
     assert.equal(kept.exif, undefined)
     assert.equal(kept.orientation, undefined)
     assert.deepEqual([kept.width, kept.height], [40, 80])
-    assert.ok(!served.rawPayload.includes(Buffer.from('PhoneMaker')))
+    assert.ok(!served.body.includes(Buffer.from('PhoneMaker')))
   })
 
   test(`${storage.name}: an executable named photo.jpg is refused, and a PDF named photo.jpg too`, async (t) => {
@@ -165,9 +167,9 @@ export function attachmentSuite (storage: StorageUnderTest): void {
     assert.equal(range.status, 206)
     assert.equal(range.headers['content-range'], `bytes 1000-1999/${video.length}`)
     assert.ok(range.body.equals(video.subarray(1000, 2000)))
-    const tail = await fetchMedia(server, videoAnswer.url, { range: 'bytes=-100' })
-    assert.equal(tail.status, 206)
-    assert.ok(tail.body.equals(video.subarray(video.length - 100)))
+    const rest = await fetchMedia(server, videoAnswer.url, { range: 'bytes=49000-' })
+    assert.equal(rest.status, 206)
+    assert.ok(rest.body.equals(video.subarray(49000)))
 
     const file = await fetchMedia(server, documentAnswer.url)
     assert.equal(file.status, 200)
@@ -179,13 +181,22 @@ export function attachmentSuite (storage: StorageUnderTest): void {
     const direct = await server.inject({ url: documentAnswer.url })
     if (direct.statusCode === 302) {
       assert.equal(direct.headers['cache-control'], 'private, no-store')
-      assert.ok(!String(direct.headers.location).includes('Credential=' + 'S3RVER:'), 'no secret in the URL')
+      // A presigned GET: signed, expiring with the media links, naming the type and the download.
+      const location = new URL(String(direct.headers.location))
+      assert.ok(location.searchParams.get('X-Amz-Signature'))
+      assert.equal(location.searchParams.get('X-Amz-Expires'), '600')
+      assert.equal(location.searchParams.get('response-content-type'), 'application/pdf')
+      assert.match(location.searchParams.get('response-content-disposition')!, /^attachment; /)
     } else {
       assert.equal(direct.headers['x-content-type-options'], 'nosniff')
       assert.equal(direct.headers['cache-control'], 'private, max-age=600')
       assert.match(String(direct.headers.etag), /^"[0-9a-f]{64}"$/)
       assert.equal((await server.inject({ url: documentAnswer.url, headers: { 'if-none-match': String(direct.headers.etag) } })).statusCode, 304)
       assert.equal((await server.inject({ url: videoAnswer.url, headers: { range: `bytes=${video.length}-` } })).statusCode, 416)
+      // A suffix range (s3rver answers these wrongly, so only where this node serves the bytes).
+      const tail = await fetchMedia(server, videoAnswer.url, { range: 'bytes=-100' })
+      assert.deepEqual([tail.status, tail.headers['content-range']], [206, `bytes ${video.length - 100}-${video.length - 1}/${video.length}`])
+      assert.ok(tail.body.equals(video.subarray(video.length - 100)))
     }
   })
 
@@ -331,4 +342,5 @@ export function attachmentSuite (storage: StorageUnderTest): void {
     const tombstone = history.messages.find((message: { messageId: string }) => message.messageId === sent.message.messageId)
     assert.deepEqual([tombstone.media, tombstone.attachment], [null, undefined])
   })
+  return db
 }
