@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { readRegistration, registerDevice } from '../src/chat/push-registrations.js'
 import { CommandFailure } from '../src/protocol/errors.js'
 import { PushRegistrationFields } from '../src/protocol/push.js'
+import { unstorableText } from '../src/protocol/text.js'
 import { bearerUser, Failure, sendFailure } from './http-failures.js'
 
 const SubscriptionBody = Type.Object({
@@ -40,6 +41,9 @@ export default async function pushRoutes (untyped: FastifyInstance) {
       // Validated after the token (attachValidation): an unknown caller learns nothing of the body's rules.
       if (request.validationError !== undefined) throw request.validationError
       const { body } = request
+      // Text of any field reaches the database, which cannot hold U+0000 or lone surrogates.
+      const unstorable = unstorableText(SubscriptionBody, body)
+      if (unstorable.length > 0) throw new CommandFailure('INVALID_FORMAT', unstorable)
       const registration = readRegistration(body, { userId, deviceUuid: body.uuid }, { production: app.config.NODE_ENV === 'production', providers: app.push.providers })
       await registerDevice(app.db, registration)
       request.log.info({ userId, uuid: body.uuid, provider: registration.provider }, 'push registered')

@@ -1,4 +1,5 @@
 import type { FieldError } from '../protocol/errors.js'
+import { textProblem } from '../protocol/text.js'
 
 export const MAX_MEDIA_URL_CHARS = 2048
 
@@ -17,16 +18,6 @@ export function codePointLength (text: string): number {
     count++
   }
   return count
-}
-
-/**
- * Problems with a piece of user text that PostgreSQL could not store faithfully: U+0000 cannot be held in
- * `text`, and a lone surrogate would be silently replaced by U+FFFD. Both are refused, never altered.
- */
-export function textProblem (text: string): string | undefined {
-  if (text.includes('\u0000')) return 'must not contain U+0000'
-  if (!text.isWellFormed()) return 'must be well-formed Unicode (no lone surrogates)'
-  return undefined
 }
 
 /** Checks user-written text against the character limit and storability; pushes what is wrong. */

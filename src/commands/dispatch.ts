@@ -8,6 +8,7 @@ import { isTransientDbError } from '../db/errors.js'
 import { CommandFailure, type FailureCode, type FieldError } from '../protocol/errors.js'
 import { failureFrame, successFrame } from '../protocol/answers.js'
 import { readFrame, type RawData } from '../protocol/frames.js'
+import { unstorableText } from '../protocol/text.js'
 import type { CommandDefinition } from './types.js'
 
 /** At most this many field problems are listed in `errors`. */
@@ -67,6 +68,9 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
       const { code, errors } = describeErrors(entry.check, request)
       return fail(code, errors)
     }
+    // Text of any field may reach the database, which cannot hold U+0000 or lone surrogates.
+    const unstorable = unstorableText(entry.definition.schema, request)
+    if (unstorable.length > 0) return fail('INVALID_FORMAT', unstorable.slice(0, MAX_LISTED_ERRORS))
     try {
       let failure: FailureCode | undefined
       const reportFailure = (code: FailureCode) => { failure = code }

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import { oneOfMessage } from './envelope.js'
 
 /**
  * A browser PushSubscription, as PushSubscription.toJSON() gives it (extra fields are ignored). `endpoint`
@@ -18,7 +19,7 @@ export const WebPushSubscription = Type.Object({
  * (POST /push/subscriptions): `webpush` needs `subscription`, `fcm` needs `token`.
  */
 export const PushRegistrationFields = {
-  provider: Type.Union([Type.Literal('webpush'), Type.Literal('fcm')]),
+  provider: Type.Union([Type.Literal('webpush'), Type.Literal('fcm')], { errorMessage: oneOfMessage(['webpush', 'fcm']) }),
   subscription: Type.Optional(WebPushSubscription),
   token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
   /** The device's language (BCP 47, e.g. "vi-VN", "en-US"): English texts for "en…", Vietnamese otherwise. */

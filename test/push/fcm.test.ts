@@ -1,24 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { generateKeyPairSync, verify } from 'node:crypto'
+import { verify } from 'node:crypto'
 import { build, listen, loggedIn, loggedInReal, textMessage, useDatabase } from '../helpers.js'
-import { leave, registrationCount, settled } from './helpers.js'
+import { leave, registrationCount, serviceAccount, settled } from './helpers.js'
 import { FakePushService, type PushRequest } from './push-service.js'
 
 const shared = useDatabase()
-
-/** A service account with a real RSA key, as the Firebase console hands it out. */
-function serviceAccount () {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const account = {
-    type: 'service_account',
-    project_id: 'bdsthat-test',
-    private_key_id: 'key-1',
-    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    client_email: 'push@bdsthat-test.iam.gserviceaccount.com'
-  }
-  return { account, publicKey }
-}
 
 /** Google's token endpoint, played locally: checks the signed assertion and hands out an access token. */
 function tokenEndpoint (publicKey: ReturnType<typeof serviceAccount>['publicKey'], grants: Array<Record<string, unknown>>) {

@@ -1,10 +1,24 @@
 import type { TestContext } from 'node:test'
+import { generateKeyPairSync } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'drizzle-orm'
 import type { ConfigInput } from '../../src/config.js'
 import type { Database } from '../../src/db/client.js'
 import { build, listen, loggedInReal, type TestClient } from '../helpers.js'
 import { BrowserSubscription, FakePushService, vapidKeys } from './push-service.js'
+
+/** A service account with a real RSA key, as the Firebase console hands it out. */
+export function serviceAccount () {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const account = {
+    type: 'service_account',
+    project_id: 'bdsthat-test',
+    private_key_id: 'key-1',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    client_email: 'push@bdsthat-test.iam.gserviceaccount.com'
+  }
+  return { account, publicKey }
+}
 
 export const VAPID_SUBJECT = 'mailto:push@bdsthat.example'
 

@@ -6,6 +6,7 @@ import { Value } from '@sinclair/typebox/value'
 import { sql } from 'drizzle-orm'
 import { commands } from '../../src/commands/index.js'
 import { build, connectReal, listen, useDatabase, type Frame, type TestClient } from '../helpers.js'
+import { COMMAND_TEST_CONFIG } from './command-examples.js'
 
 const db = useDatabase()
 
@@ -25,6 +26,8 @@ interface HostileCase {
   check?: (answer: Frame) => void | Promise<void>
   /** A failed login counts toward the socket's five: such cases get a socket of their own. */
   ownSocket?: boolean
+  /** Fire-and-forget: a success has no answer (a ping sent after it answers first). */
+  silent?: boolean
 }
 
 /** A nested array `depth` levels deep, as JSON text. */
@@ -85,6 +88,82 @@ function wrongTypeCases (): HostileCase[] {
   return cases
 }
 
+/**
+ * The documented limits of each field (docs/protocol.md, README), written out by hand rather than read from
+ * the schemas: a schema laxer than the documentation lets a refused value through, and fails here. Each row
+ * sends its frame with the field at the limit (accepted: no format failure) and past it (refused with
+ * "Invalid message format" naming the field).
+ */
+interface FieldLimit { command: string, base: Frame, field: string, accepted: unknown[], refused: unknown[] }
+
+const ids = (count: number) => Array.from({ length: count }, (_, index) => index + 1)
+const media = (length: number) => `https://example.com/${'a'.repeat(length - 'https://example.com/'.length)}`
+const P256DH_BYTES = Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 7)])
+const webpush = (keys: { p256dh?: string, auth?: string }, endpoint = 'https://push.example/1') =>
+  ({ endpoint, keys: { p256dh: P256DH_BYTES.toString('base64url'), auth: Buffer.alloc(16, 9).toString('base64url'), ...keys } })
+const ID_ACCEPTED = [0, 1, '1', '000000000000000001', '999999999999999999', Number.MAX_SAFE_INTEGER]
+const ID_REFUSED = [-1, 1.5, 2 ** 53, '', ' 1', '1 ', '+1', '-1', '0x1', '1e3', '1'.padStart(19, '0'), true, null, [1], { id: 1 }]
+
+const FIELD_LIMITS: FieldLimit[] = [
+  { command: 'user_message', base: message('requestId'), field: 'requestId', accepted: ['r', 'r'.repeat(64)], refused: ['', 'r'.repeat(65), 7] },
+  { command: 'user_message', base: message('ids'), field: 'roomId', accepted: ID_ACCEPTED, refused: ID_REFUSED },
+  { command: 'user_message', base: message('reply'), field: 'replyToMessageId', accepted: ID_ACCEPTED, refused: ID_REFUSED },
+  { command: 'user_message', base: message('type'), field: 'messageType', accepted: ['TEXT'], refused: ['text', 'AUDIO', '', 1] },
+  { command: 'user_message', base: message('label'), field: 'clientMessageId', accepted: ['c', 'c'.repeat(64)], refused: ['', 'c'.repeat(65), 1] },
+  { command: 'user_message', base: message(''), field: 'content', accepted: ['x'.repeat(4000), emoji(4000), '\uFEFFx'], refused: ['', '   ', 'x'.repeat(4001), emoji(4001), 'a\u0000', 'a\ud800', 1] },
+  {
+    command: 'user_message', base: { command: 'user_message', roomId: 1, messageType: 'IMAGE' }, field: 'media',
+    accepted: [media(2048), 'http://example.com/a.jpg', '/media/abc'],
+    refused: [media(2049), 'ftp://example.com/a.jpg', 'javascript:alert(1)', 'example.com/a.jpg', '/media/%2e%2e/x', '/etc/passwd']
+  },
+  { command: 'user_login', base: { command: 'user_login', userId: 4, token: 'x' }, field: 'uuid', accepted: ['u', 'u'.repeat(128)], refused: ['', 'u'.repeat(129), 'a\u0000'] },
+  { command: 'user_login', base: { command: 'user_login', uuid: 'd', token: 'x' }, field: 'userId', accepted: ID_ACCEPTED, refused: ID_REFUSED },
+  { command: 'token_refresh', base: { command: 'token_refresh' }, field: 'token', accepted: ['x', 'x'.repeat(8192)], refused: ['x'.repeat(8193), 1] },
+  { command: 'room_history', base: { command: 'room_history', roomId: 1 }, field: 'limit', accepted: [1, 100, 101, 1e6], refused: [0, -1, 1.5, '10'] },
+  { command: 'room_list', base: { command: 'room_list' }, field: 'limit', accepted: [1, 100, 101, 1e6], refused: [0, -1, 1.5, '10'] },
+  { command: 'room_list', base: { command: 'room_list' }, field: 'before', accepted: [], refused: ['', 'x'.repeat(129), 'not-a-cursor', Buffer.from('9223372036854775808.1').toString('base64url')] },
+  { command: 'sync', base: { command: 'sync' }, field: 'since', accepted: ID_ACCEPTED, refused: ID_REFUSED },
+  { command: 'typing', base: { command: 'typing', roomId: 1 }, field: 'isTyping', accepted: [true, false], refused: ['true', 1, null] },
+  { command: 'presence_query', base: { command: 'presence_query' }, field: 'userIds', accepted: [[], ids(100)], refused: [ids(101), [1.5], '4'] },
+  { command: 'room_create', base: { command: 'room_create' }, field: 'memberIds', accepted: [[99999], ids(100)], refused: [ids(101), [-1], 14] },
+  { command: 'room_create', base: { command: 'room_create', memberIds: [99999] }, field: 'title', accepted: ['t'.repeat(200), ` ${'t'.repeat(200)} `, null], refused: ['t'.repeat(201), 'a\u0000', 5] },
+  { command: 'room_mute', base: { command: 'room_mute', roomId: 1 }, field: 'until', accepted: ['2030-01-01T00:00:00.000Z', '2030-01-01T07:00+07:00', '2028-02-29T00:00Z', null], refused: ['2030-01-01', '2030-01-01T00:00:00', '2030-02-30T00:00Z', '2029-02-29T00:00Z', '2030-13-01T00:00Z', 'tomorrow', '', 'x'.repeat(41)] },
+  { command: 'room_focus', base: { command: 'room_focus' }, field: 'roomId', accepted: [1, '1', null], refused: [-1, 'one', true] },
+  { command: 'push_register', base: { command: 'push_register', provider: 'fcm' }, field: 'token', accepted: ['t', 't'.repeat(4096)], refused: ['', 't'.repeat(4097), 'a\u0000'] },
+  { command: 'push_register', base: { command: 'push_register', provider: 'fcm', token: 't' }, field: 'locale', accepted: ['vi-VN', 'l'.repeat(35)], refused: ['', 'l'.repeat(36)] },
+  { command: 'push_register', base: { command: 'push_register', token: 't' }, field: 'provider', accepted: ['fcm'], refused: ['apns', 'FCM', ''] },
+  {
+    command: 'push_register', base: { command: 'push_register', provider: 'webpush' }, field: 'subscription',
+    accepted: [webpush({}), webpush({}, `https://push.example/${'e'.repeat(2048 - 'https://push.example/'.length)}`)],
+    refused: [
+      webpush({}, 'ftp://push.example/1'), webpush({}, `https://push.example/${'e'.repeat(2049 - 'https://push.example/'.length)}`),
+      webpush({ p256dh: P256DH_BYTES.subarray(0, 64).toString('base64url') }), webpush({ p256dh: Buffer.alloc(65, 5).toString('base64url') }),
+      webpush({ auth: Buffer.alloc(17, 9).toString('base64url') }), webpush({ auth: 'not base64url!' })
+    ]
+  }
+]
+
+function fieldLimitCases (): HostileCase[] {
+  return FIELD_LIMITS.flatMap(({ command, base, field, accepted, refused }) => [
+    ...accepted.map((value): HostileCase => ({
+      name: `${command}.${field} = ${JSON.stringify(value).slice(0, 30)} is accepted`,
+      send: { ...base, [field]: value },
+      ownSocket: command === 'user_login',
+      silent: command === 'typing' || command === 'room_focus',
+      // Not refused for its form; what the value names may not exist (a domain failure is fine).
+      answer: { command },
+      check: (answer) => assert.ok(!['INVALID_FORMAT', 'MISSING_FIELDS'].includes(answer.code), JSON.stringify(answer).slice(0, 300))
+    })),
+    ...refused.map((value): HostileCase => ({
+      name: `${command}.${field} = ${JSON.stringify(value).slice(0, 30)} is refused`,
+      send: { ...base, [field]: value },
+      answer: { command, ...INVALID },
+      ownSocket: command === 'user_login',
+      check: (answer) => assert.ok(answer.errors.some((error: Frame) => error.path.startsWith(`/${field}`)), JSON.stringify(answer.errors))
+    }))
+  ])
+}
+
 async function openSocket (app: FastifyInstance, url: string): Promise<TestClient> {
   const client = await connectReal(url)
   await client.login(app, 4)
@@ -92,9 +171,9 @@ async function openSocket (app: FastifyInstance, url: string): Promise<TestClien
 }
 
 test('hostile frames over a real socket: each gets the protocol answer or close code, and a normal message still goes through', async (t) => {
-  const app = await build(t, db.database, { RATE_LIMIT_PER_S: 100_000, RATE_LIMIT_BURST: 100_000 })
+  const app = await build(t, db.database, { ...COMMAND_TEST_CONFIG, RATE_LIMIT_PER_S: 100_000, RATE_LIMIT_BURST: 100_000 })
   const url = await listen(app)
-  const cases = [...fixedCases, ...wrongTypeCases()]
+  const cases = [...fixedCases, ...wrongTypeCases(), ...fieldLimitCases()]
   assert.ok(cases.length > 60, `${cases.length} cases`)
   let client = await openSocket(app, url)
   for (const hostile of cases) {
@@ -107,6 +186,10 @@ test('hostile frames over a real socket: each gets the protocol answer or close 
       if (hostile.closes !== undefined) {
         assert.equal((await client.closed).code, hostile.closes)
         client = await openSocket(app, url)
+      } else if (hostile.silent === true) {
+        const barrier = await client.request({ command: 'ping', requestId: 'barrier' })
+        assert.equal(barrier.requestId, 'barrier')
+        assert.deepEqual(client.pending(), [], 'nothing answered the fire-and-forget command')
       } else {
         const answer = await client.next()
         if (hostile.answer !== undefined) {
