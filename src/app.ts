@@ -50,10 +50,7 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
     trustProxy: config.TRUST_PROXY,
     // A first start creates the embedded database (initdb and migrations), which on a busy machine
     // takes longer than Fastify's default 10 s per plugin.
-    pluginTimeout: 120_000,
-    // Schemas shared with the socket's commands say what a valid value looks like in `errorMessage`
-    // (src/protocol/envelope.ts); the HTTP routes' validator learns the keyword instead of refusing it.
-    ajv: { customOptions: { keywords: ['errorMessage'] } }
+    pluginTimeout: 120_000
   })
 
   for (const renamed of renamedSettingsIn(source)) app.log.warn(renamed, `${renamed.setting} is deprecated: use ${renamed.replacement}`)
