@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -11,6 +9,7 @@ import type { FastifyError } from 'fastify'
 import { describeErrors } from '../src/commands/dispatch.js'
 import { isTransientDbError } from '../src/db/errors.js'
 import { CommandFailure } from '../src/protocol/errors.js'
+import { SERVER_VERSION } from '../src/protocol/version.js'
 import { sendFailure } from '../routes/http-failures.js'
 
 declare module 'fastify' {
@@ -22,15 +21,6 @@ declare module 'fastify' {
 
 /** Where the interactive documentation is served (outside production); the document itself at /docs/json. */
 export const DOCS_PREFIX = '/docs'
-
-/** The package's version: the sources' package.json, or the one beside dist/. */
-function packageVersion (): string {
-  for (const relative of ['../package.json', '../../package.json']) {
-    const path = fileURLToPath(new URL(relative, import.meta.url))
-    if (existsSync(path)) return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version
-  }
-  return '0.0.0'
-}
 
 /**
  * The HTTP side of the server: route input validated by the routes' own TypeBox schemas (compiled by
@@ -78,7 +68,7 @@ export default fp(async (app) => {
       openapi: '3.0.3',
       info: {
         title: 'BDSTHAT chat server: HTTP routes',
-        version: packageVersion(),
+        version: SERVER_VERSION,
         description: 'The HTTP routes beside the WebSocket /ws (whose protocol is the AsyncAPI document at /asyncapi.json). ' +
           'Every error answers `{"result":"failed","reason","code","errors?","errorId?"}` with the reasons of the socket protocol.'
       },

@@ -16,6 +16,7 @@ import metricsPlugin from '../plugins/metrics.js'
 import httpPlugin from '../plugins/http.js'
 import wsRoute from '../routes/ws.js'
 import healthRoutes from '../routes/health.js'
+import asyncApiRoute from '../routes/asyncapi.js'
 import pushRoutes from '../routes/push.js'
 import uploadRoutes from '../routes/uploads.js'
 import mediaRoutes from '../routes/media.js'
@@ -90,6 +91,7 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
   await app.register(accountStatusPlugin)
   // Then the routes.
   await app.register(healthRoutes)
+  await app.register(asyncApiRoute)
   await app.register(pushRoutes)
   await app.register(uploadRoutes)
   await app.register(mediaRoutes)
