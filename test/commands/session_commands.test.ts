@@ -24,7 +24,7 @@ test('user_logout answers success, then closes with 1000; the user\'s other devi
   const laptop = await loggedIn(app, 4, 'laptop')
   const answer = await phone.request({ command: 'user_logout', requestId: 'bye' })
   assert.deepEqual(answer, { command: 'user_logout', result: 'success', requestId: 'bye' })
-  assert.equal((await phone.closed).code, 1000)
+  assert.equal((await phone.closedWithin()).code, 1000)
   const buyer = await loggedIn(app, 14)
   await buyer.request({ command: 'user_message', roomId: 1, content: 'còn ai không?', messageType: 'TEXT' })
   assert.equal((await laptop.next((frame) => frame.command === 'user_message')).message.content, 'còn ai không?')
@@ -60,7 +60,7 @@ test('a token that expires without refresh ends the session with session_expired
   const client = await connect(app)
   await client.request({ command: 'user_login', userId: 4, token: tokenFor(app, 4, 1500), uuid: 'short' })
   assert.deepEqual(await client.next((frame) => frame.command === 'session_expired', 4000), { command: 'session_expired' })
-  assert.equal((await client.closed).code, 4003)
+  assert.equal((await client.closedWithin()).code, 4003)
 })
 
 test('a refresh before expiry keeps the session open past the old token\'s exp', async (t) => {

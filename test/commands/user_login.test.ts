@@ -53,7 +53,7 @@ test('a login that reuses a device uuid takes over: the old socket gets session_
   const first = await loggedIn(app, 4, 'phone')
   const second = await loggedIn(app, 4, 'phone')
   assert.deepEqual(await first.next(), { command: 'session_replaced' })
-  assert.equal((await first.closed).code, 4002)
+  assert.equal((await first.closedWithin()).code, 4002)
   assert.equal((await second.request({ command: 'user_message', roomId: 1, content: 'still here', messageType: 'TEXT' })).result, 'success')
 })
 

@@ -19,7 +19,7 @@ test('presence over real sockets: first device online, last device offline with 
   // A second device of a user already online says nothing new.
   const laptop = await loggedInReal(app, url, 14, 'laptop')
   phone.close()
-  await phone.closed
+  await phone.closedWithin()
   assert.deepEqual(await agentDevice.settle(), [])
 
   const before = Date.now()
@@ -46,7 +46,7 @@ test('a quick reconnect of the last device ends online, never offline last', asy
   const phone = await loggedInReal(app, url, 14, 'phone')
   await agentDevice.next((f) => f.command === 'presence')
   phone.close()
-  await phone.closed
+  await phone.closedWithin()
   await loggedInReal(app, url, 14, 'phone')
   const seen = [...await agentDevice.settle(300)].filter((f) => f.command === 'presence')
   assert.ok(seen.length <= 2, JSON.stringify(seen))

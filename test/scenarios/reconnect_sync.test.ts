@@ -19,7 +19,7 @@ test('a device that was offline syncs exactly the missed changes, once each, in 
 
   // The buyer's phone loses its connection.
   buyerPhone.close()
-  await buyerPhone.closed
+  await buyerPhone.closedWithin()
 
   const newMessage = await agent.request({ command: 'user_message', roomId: 1, content: 'có khách khác hỏi', messageType: 'TEXT' })
   const edited = await agent.request({ command: 'message_edit', messageId: toEdit.message.messageId, content: 'giá 4,8 tỷ' })

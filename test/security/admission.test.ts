@@ -93,9 +93,9 @@ test('over MAX_DEVICES_PER_USER a new device is refused with "Not allowed"; the 
   assert.equal((await laptop.client.request({ command: 'user_message', roomId: 1, content: 'still in', messageType: 'TEXT' })).result, 'success')
   const phoneAgain = await login('phone')
   assert.equal(phoneAgain.answer.result, 'success')
-  assert.equal((await phone.client.closed).code, 4002)
+  assert.equal((await phone.client.closedWithin()).code, 4002)
   laptop.client.close()
-  await laptop.client.closed
+  await laptop.client.closedWithin()
   for (let i = 0; i < 50 && [...app.sessions.devices('14')].length > 1; i++) await new Promise((resolve) => setTimeout(resolve, 10))
   const again = await tablet.client.request({ command: 'user_login', userId: 14, token: tokenFor(app, 14), uuid: 'tablet' })
   assert.equal(again.result, 'success')

@@ -54,7 +54,7 @@ test('reconnect churn (connect, log in, send, close, over and over) leaves no se
     const warm = await connectReal(url)
     await warm.login(app, userId, 'warm')
     warm.close()
-    await warm.closed
+    await warm.closedWithin()
   }
   await sleep(100)
   collectGarbage()
@@ -68,7 +68,7 @@ test('reconnect churn (connect, log in, send, close, over and over) leaves no se
     if (rounds % 5 === 0) assert.equal((await client.request({ command: 'user_message', roomId: 1, content: `vòng ${rounds}`, messageType: 'TEXT' })).result, 'success')
     if (rounds % 3 === 0) client.ws.terminate()
     else client.close()
-    await client.closed
+    await client.closedWithin()
     rounds++
   }
   for (let i = 0; i < 100 && app.sessions.connections.size > 0; i++) await sleep(20)

@@ -76,7 +76,7 @@ test('SIGTERM mid-traffic: in-flight stores finish, sockets close with 1001, and
   await sleep(800)
   server.kill('SIGTERM')
   const acknowledged = new Set((await Promise.all(talking)).flatMap((ids) => [...ids]))
-  for (const { client } of clients) assert.equal((await client.closed).code, 1001)
+  for (const { client } of clients) assert.equal((await client.closedWithin(5000)).code, 1001)
   const [exitCode] = await exited
   assert.equal(exitCode, 0)
   assert.ok(acknowledged.size > 0, 'some messages were acknowledged before the shutdown')
