@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import sharp, { type OutputInfo, type Sharp } from 'sharp'
+import { eraseHeifMetadata } from './heif.js'
 
 // libvips keeps recently used images in memory; uploads are each seen once.
 sharp.cache(false)
@@ -35,8 +36,8 @@ export interface ProcessedImage {
   mimeType: string
   size: number
   sha256: string
-  width: number
-  height: number
+  width: number | null
+  height: number | null
   thumbnails: DerivedImage[]
 }
 
@@ -45,54 +46,40 @@ const ANIMATED = new Set(['image/gif', 'image/webp'])
 /**
  * Applies the EXIF orientation, then writes the image again without its metadata (sharp keeps none
  * unless asked; the ICC profile is kept so colours stay right), and makes the two JPEG thumbnails.
- * Undefined when the image cannot be decoded here (HEIC without an HEVC decoder): it is then kept as it
- * came, with no preview.
+ * HEIC/HEIF is kept in its own bytes with its EXIF and XMP erased (re-encoding it would need an encoder
+ * too); its thumbnails are its viewable JPEG form, and where this build cannot decode it (HEVC) it has
+ * none, and its size is read from the container.
  */
-export async function processImage (path: string, mimeType: string): Promise<ProcessedImage | undefined> {
+export async function processImage (path: string, mimeType: string): Promise<ProcessedImage> {
   const options = { failOn: 'error' as const, limitInputPixels: MAX_INPUT_PIXELS, animated: ANIMATED.has(mimeType) }
   const heif = mimeType === 'image/heic' || mimeType === 'image/heif'
+  const facts = heif ? await eraseHeifMetadata(path) : undefined
   const cleanPath = `${path}.clean`
   const made: string[] = []
   try {
-    let out: OutputInfo
-    let keptType = mimeType
-    if (heif) {
-      // HEIC is kept in its own bytes (re-encoding it would need an encoder too); only its preview is JPEG.
-      const info = await sharp(path, options).rotate().jpeg({ quality: 85 }).toFile(cleanPath)
-      await rm(cleanPath, { force: true })
-      out = info
-      keptType = mimeType
-    } else {
-      out = await REENCODE[mimeType]!(sharp(path, options).rotate().keepIccProfile()).toFile(cleanPath)
-      made.push(cleanPath)
-    }
-    const source = heif ? path : cleanPath
+    // The kept file's displayed size: HEIF's from a decode of it (rotation applied), others' as written.
+    const out = heif
+      ? await sharp(path, options).metadata().then((meta) => ({ width: meta.autoOrient.width, height: meta.autoOrient.height }))
+      : await REENCODE[mimeType]!(sharp(path, options).rotate().keepIccProfile()).toFile(cleanPath)
+    if (!heif) made.push(cleanPath)
+    const kept = heif ? path : cleanPath
     const thumbnails: DerivedImage[] = []
     for (const [name, side] of Object.entries(THUMBNAIL_SIZES) as Array<[DerivedImage['name'], number]>) {
       const thumbPath = `${path}.${name}`
       made.push(thumbPath)
-      const info = await sharp(source, { ...options, animated: false }).rotate()
+      const info = await sharp(kept, { ...options, animated: false }).rotate()
         .resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true })
         .flatten({ background: '#ffffff' })
         .jpeg({ quality: 80 })
         .toFile(thumbPath)
       thumbnails.push({ name, path: thumbPath, width: info.width, height: info.height, size: info.size })
     }
-    const kept = heif ? path : cleanPath
-    const height = ANIMATED.has(mimeType) ? (out as OutputInfo & { pageHeight?: number }).pageHeight ?? out.height : out.height
-    return {
-      path: kept,
-      mimeType: keptType,
-      size: (await stat(kept)).size,
-      sha256: await sha256Of(kept),
-      width: out.width,
-      height,
-      thumbnails
-    }
+    const height = (out as Partial<OutputInfo>).pageHeight ?? out.height
+    return { path: kept, mimeType, size: (await stat(kept)).size, sha256: await sha256Of(kept), width: out.width, height, thumbnails }
   } catch (error) {
     await Promise.all(made.map((file) => rm(file, { force: true })))
-    if (heif) return undefined
-    throw error
+    if (!heif) throw error
+    return { path, mimeType, size: (await stat(path)).size, sha256: await sha256Of(path), width: facts?.width ?? null, height: facts?.height ?? null, thumbnails: [] }
   }
 }
 

@@ -169,7 +169,7 @@ export class AttachmentService {
   private async cleanImage (received: ReceivedFile) {
     try {
       const image = await processImage(received.path, received.mimeType)
-      if (image === undefined) this.log.info({ mimeType: received.mimeType }, 'image kept without preview: this build cannot decode it')
+      if (image.thumbnails.length === 0) this.log.info({ mimeType: received.mimeType }, 'image kept without preview: this build cannot decode it')
       return image
     } catch (error) {
       this.log.info({ err: error, mimeType: received.mimeType }, 'upload refused: image does not decode')

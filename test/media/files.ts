@@ -28,6 +28,22 @@ export async function jpegWithGps (width: number, height: number): Promise<Buffe
     .toBuffer()
 }
 
+/**
+ * A HEIC as a phone writes it, with the seller's GPS position in its EXIF: a HEIF container (brand heic)
+ * made by sharp, whose image is AV1-coded so that this build can decode it. `hevc` relabels the image
+ * item as HEVC ('hvc1'), which the prebuilt library cannot decode: an iPhone photo, as far as it can tell.
+ */
+export async function heicWithGps (width: number, height: number, options: { hevc?: boolean } = {}): Promise<Buffer> {
+  const heif = await sharp(await png(width, height)).heif({ compression: 'av1', quality: 60 })
+    .withExif({ IFD0: { Make: 'PhoneMaker' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '21/1 1/1 42/1' } })
+    .toBuffer()
+  heif.write('heic', 8, 'latin1')
+  if (options.hevc === true) {
+    for (let at = heif.indexOf('av01'); at >= 0; at = heif.indexOf('av01', at + 4)) heif.write('hvc1', at, 'latin1')
+  }
+  return heif
+}
+
 /** The smallest PDF readers accept: a catalog, an empty page tree, a trailer. */
 export const pdf = (): Buffer => Buffer.from([
   '%PDF-1.4',

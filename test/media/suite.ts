@@ -8,7 +8,7 @@ import { onRealSockets } from '../conversation.js'
 import { durationMs, type ConfigInput } from '../../src/config.js'
 import { eq, sql } from 'drizzle-orm'
 import { attachments } from '../../src/db/schema.js'
-import { executable, filesUnder, jpegWithGps, mp4, pdf, png, upload, uploadDir } from './files.js'
+import { executable, filesUnder, heicWithGps, jpegWithGps, mp4, pdf, png, upload, uploadDir } from './files.js'
 
 /** Where a suite keeps the bytes: a directory, or a bucket of a real S3-compatible server. */
 export interface StorageUnderTest {
@@ -89,6 +89,34 @@ export function attachmentSuite (storage: StorageUnderTest): ReturnType<typeof u
     assert.equal(kept.orientation, undefined)
     assert.deepEqual([kept.width, kept.height], [40, 80])
     assert.ok(!served.body.includes(Buffer.from('PhoneMaker')))
+  })
+
+  test(`${storage.name}: HEIC loses its EXIF in place; a JPEG preview where it decodes, none where it does not`, async (t) => {
+    const { app: server } = await app(t)
+    const decodable = await heicWithGps(96, 64)
+    assert.ok(decodable.includes(Buffer.from('PhoneMaker')))
+    const answer = (await upload(server, decodable, 'IMG_0001.HEIC')).json()
+    assert.deepEqual([answer.kind, answer.mimeType, answer.width, answer.height], ['IMAGE', 'image/heic', 96, 64])
+    const kept = await fetchMedia(server, answer.url)
+    assert.equal(kept.body.length, decodable.length)
+    assert.ok(!kept.body.includes(Buffer.from('PhoneMaker')))
+    assert.deepEqual((await sharp(kept.body).metadata()).exif?.includes(Buffer.from('PhoneMaker')) ?? false, false)
+    const preview = await sharp((await fetchMedia(server, answer.previewUrl)).body).metadata()
+    assert.deepEqual([preview.format, preview.width, preview.height], ['jpeg', 96, 64])
+
+    // An HEVC photo this build cannot decode: accepted, kept, its size read from the file, no preview.
+    const iphone = await heicWithGps(96, 64, { hevc: true })
+    const stored = await upload(server, iphone, 'IMG_0002.HEIC')
+    assert.equal(stored.statusCode, 201, stored.body)
+    const plain = stored.json()
+    assert.deepEqual([plain.width, plain.height, plain.thumbnailUrl, plain.previewUrl], [96, 64, undefined, undefined])
+    const served = await fetchMedia(server, plain.url)
+    assert.equal(served.body.length, iphone.length)
+    assert.ok(!served.body.includes(Buffer.from('PhoneMaker')))
+    // Only the metadata changed: every byte that differs was part of it.
+    const changed = [...served.body.keys()].filter((index) => served.body[index] !== iphone[index])
+    assert.ok(changed.length > 0 && changed.every((index) => served.body[index] === 0))
+    assert.equal((await fetchMedia(server, `/media/${plain.attachmentId}/thumb`, bearer(server, 4))).status, 404)
   })
 
   test(`${storage.name}: an executable named photo.jpg is refused, and a PDF named photo.jpg too`, async (t) => {
