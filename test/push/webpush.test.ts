@@ -89,6 +89,10 @@ test('410 deletes the registration; 500 is retried and succeeds later; 429 waits
   // No registration, no outbox row, no push.
   const after = await sender.request(textMessage('fourth'))
   assert.deepEqual(await outboxOf(app, after.message.messageId), [])
+  // Every send counted by provider and result: 500, 503 and 429 retried, two sent, one gone.
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
+  const sends = (result: string) => Number(new RegExp(`^chat_push_sends_total\\{provider="webpush",result="${result}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0)
+  assert.deepEqual({ retry: sends('retry'), sent: sends('sent'), gone: sends('gone'), rejected: sends('rejected'), error: sends('error') }, { retry: 3, sent: 2, gone: 1, rejected: 0, error: 0 })
 })
 
 test('retries stop at PUSH_MAX_ATTEMPTS', async (t) => {

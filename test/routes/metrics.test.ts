@@ -4,6 +4,9 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { build, connectReal, listen, loggedIn, onPostgres, recordPresence, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
 import { metricsPort } from '../../plugins/metrics.js'
+import { uniquePrefix } from '../cluster/nodes.js'
+import { startPrivateRedis } from '../cluster/redis-server.js'
+import { buildLogged } from '../security/log-capture.js'
 
 const db = useDatabase()
 // Presence frames are delivered frames like any other: the count below includes them.
@@ -161,6 +164,58 @@ test('every chat metric the dashboard and the alert examples name is one the ser
       assert.ok(exported.has(name!), `${file} names ${name}, which /metrics does not have`)
     }
   }
+})
+
+const redisSkip = process.env.REDIS_URL === undefined || process.env.REDIS_URL === '' ? 'needs Redis: set REDIS_URL' : false
+
+test('with the Redis engine, /metrics shows each Redis connection and the broker going down and back, and the publishes refused meanwhile', { skip: redisSkip }, async (t) => {
+  // A Redis of the test's own, stopped and started again; the machine's is never touched.
+  const redis = await startPrivateRedis()
+  t.after(() => redis.destroy())
+  const app = await build(t, db.database, { REDIS_URL: redis.url, REDIS_PREFIX: uniquePrefix() })
+  const url = await listen(app)
+  const base = httpBase(url)
+  const up = async () => {
+    const samples = await scrape(base)
+    return [valueOf(samples, 'chat_redis_connection_up', { role: 'commands' }), valueOf(samples, 'chat_redis_connection_up', { role: 'subscriber' }), valueOf(samples, 'chat_broker_up')]
+  }
+  await eventually(async () => (await up()).every((value) => value === 1), 'both Redis connections ready')
+  const buyer = await loggedIn(app, 4, 'redis-buyer', { url })
+  const failuresBefore = valueOf(await scrape(base), 'chat_broker_publish_failures_total')
+
+  await redis.stop()
+  await eventually(async () => (await up()).every((value) => value === 0), 'both connections and the broker seen down')
+  // Stored all the same, and answered: the refused publish is counted.
+  assert.equal((await buyer.request(textMessage('while Redis is away'))).result, 'success')
+  assert.ok(valueOf(await scrape(base), 'chat_broker_publish_failures_total') - failuresBefore >= 1)
+
+  await redis.start()
+  await eventually(async () => (await up()).every((value) => value === 1), 'both connections back')
+  buyer.close()
+})
+
+test('the statistics line says what changed since the previous one, from the same counters /metrics exposes', async (t) => {
+  const { app, lines } = await buildLogged(t, db.database, { STATS_INTERVAL_MS: 100 })
+  const url = await listen(app)
+  const stats = () => lines().filter((line) => line.msg === 'connection statistics')
+  const buyer = await loggedIn(app, 4, 'stats-buyer', { url })
+  const agent = await loggedIn(app, 14, 'stats-agent', { url })
+  const seen = stats().length
+  await buyer.request(textMessage('counted'))
+  await agent.next((frame) => frame.command === 'user_message')
+  // Each line holds what changed since the one before: added up, the lines since the login count the message once.
+  const since = (field: string) => stats().slice(seen).reduce((sum, line) => sum + (line[field] as number), 0)
+  await eventually(async () => since('messagesStored') === 1, 'statistics lines with the stored message')
+  assert.equal(since('messagesIn'), 1)
+  assert.ok(since('framesOut') >= 1)
+  const before = stats().length
+  await eventually(async () => stats().length > before + 1, 'two more lines')
+  assert.equal(since('messagesStored'), 1, 'not counted again')
+  assert.equal(stats().at(-1)!.connections, 2)
+  assert.equal(stats().at(-1)!.users, 2)
+  const samples = await scrape(httpBase(url))
+  assert.equal(valueOf(samples, 'chat_messages_stored_total'), app.metrics.messagesStored)
+  for (const client of [buyer, agent]) client.close()
 })
 
 test('with METRICS_TOKEN, /metrics answers only a scraper that sends it as a bearer token', async (t) => {
