@@ -46,6 +46,23 @@ const frameMessage = (definition: FrameDefinition, title: string) => ({
   payload: plain(definition.schema as TObject)
 })
 
+/**
+ * The failures the dispatcher itself can answer to `definition`, whatever its handler does: read from
+ * the definition (its schema's required fields, whether it needs a login). A handler's own refusals
+ * (ROOM_NOT_FOUND, NOT_A_MEMBER, …) come on top; the `failed` message lists every code.
+ */
+function dispatcherFailures (definition: CommandDefinition): FailureCode[] {
+  const required = ((definition.schema as { required?: string[] }).required ?? []).filter((field) => field !== 'command')
+  return [
+    'INVALID_FORMAT',
+    ...(required.length > 0 ? ['MISSING_FIELDS' as const] : []),
+    ...(definition.requiresAuth ? ['NOT_AUTHENTICATED' as const] : []),
+    'RATE_LIMITED',
+    'UNAVAILABLE',
+    'INTERNAL'
+  ]
+}
+
 const failureTable = () => (Object.entries(Failures) as Array<[FailureCode, string]>).map(([code, reason]) => `| ${code} | ${reason} |`).join('\n')
 
 const closeCodeList = () => [
@@ -83,6 +100,7 @@ export function asyncApiDocument (table: Record<string, CommandDefinition> = com
       messages: [channelMessage(requestKey(name))],
       reply: { channel: CHANNEL, messages: replies },
       'x-requires-auth': definition.requiresAuth,
+      'x-dispatcher-failures': dispatcherFailures(definition),
       ...(definition.pipelined === true && { 'x-pipelined': true })
     }
   }

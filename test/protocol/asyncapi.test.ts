@@ -47,6 +47,8 @@ test('every command of the handler table appears with its schema, its success an
     assert.deepEqual(request.payload.properties.command, { const: name, type: 'string' })
     assert.deepEqual({ ...request.payload, properties: { ...request.payload.properties, command: schema.properties.command } }, schema, `${name}'s request is its validator`)
     assert.equal(operation['x-requires-auth'], definition.requiresAuth)
+    assert.equal((operation['x-dispatcher-failures'] as string[]).includes('NOT_AUTHENTICATED'), definition.requiresAuth, `${name}: NOT_AUTHENTICATED before login`)
+    for (const code of operation['x-dispatcher-failures'] as string[]) assert.ok(code in Failures, `${name}: ${code}`)
     const replies = (operation.reply.messages as Json[]).map((ref) => ref.$ref as string)
     assert.ok(replies.includes('#/channels/chat/messages/failed'), `${name} can fail`)
     if (definition.answer === undefined) {
