@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEV_JWT_SECRET, loadConfig } from '../src/config.js'
+import { DEV_JWT_SECRET, durationMs, loadConfig } from '../src/config.js'
 import { buildApp } from '../src/app.js'
 import { useDatabase } from './helpers.js'
 import { buildLogged } from './security/log-capture.js'
@@ -97,4 +97,16 @@ test('the app warns once at start-up about a deprecated setting, and uses its va
   assert.equal(warnings.length, 1)
   assert.equal(warnings[0]!.level, 40)
   assert.equal(warnings[0]!.replacement, 'DB_POOL_WAIT_MS')
+})
+
+test('attachment settings: limits by kind, a duration for the orphan lifetime, S3 settings that go together', () => {
+  const defaults = loadConfig({})
+  assert.deepEqual([defaults.UPLOAD_MAX_IMAGE_BYTES, defaults.UPLOAD_MAX_VIDEO_BYTES, defaults.UPLOAD_MAX_FILE_BYTES], [10 * 1024 * 1024, 100 * 1024 * 1024, 25 * 1024 * 1024])
+  assert.equal(durationMs(defaults.UPLOAD_ORPHAN_TTL), 24 * 3600 * 1000)
+  assert.deepEqual(['90', '90s', '30m', '7d'].map((text) => durationMs(loadConfig({ UPLOAD_ORPHAN_TTL: text }).UPLOAD_ORPHAN_TTL)), [90_000, 90_000, 1_800_000, 604_800_000])
+  assert.throws(() => loadConfig({ UPLOAD_ORPHAN_TTL: '1 day' }), /UPLOAD_ORPHAN_TTL must be a duration such as 90s, 30m, 24h or 7d \(or a number of seconds\) \(got "1 day"\)/)
+  assert.throws(() => loadConfig({ UPLOAD_MAX_VIDEO_BYTES: '100MB' }), /UPLOAD_MAX_VIDEO_BYTES must be a whole number/)
+  assert.throws(() => loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:9000' }), /S3_BUCKET is required with S3_ENDPOINT/)
+  assert.throws(() => loadConfig({ S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'id' }), /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together/)
+  assert.throws(() => loadConfig({ MEDIA_ALLOWED_ORIGINS: 'https://cdn.example.com/' }), /MEDIA_ALLOWED_ORIGINS entry "https:\/\/cdn.example.com\/"/)
 })

@@ -1,14 +1,18 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
+import { once } from 'node:events'
+import { existsSync, readdirSync } from 'node:fs'
+import { connect as connectTcp } from 'node:net'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import sharp from 'sharp'
-import { build, loggedIn, signToken, tokenFor, useDatabase } from '../helpers.js'
+import { eq, sql } from 'drizzle-orm'
+import { build, listen, loggedIn, signToken, tokenFor, useDatabase } from '../helpers.js'
 import { onRealSockets } from '../conversation.js'
 import { durationMs, type ConfigInput } from '../../src/config.js'
-import { eq, sql } from 'drizzle-orm'
 import { attachments } from '../../src/db/schema.js'
-import { executable, filesUnder, heicWithGps, jpegWithGps, mp4, pdf, png, upload, uploadDir } from './files.js'
+import { executable, filesUnder, multipart, heicWithGps, jpegWithGps, mp4, pdf, png, upload, uploadDir } from './files.js'
 
 /** Where a suite keeps the bytes: a directory, or a bucket of a real S3-compatible server. */
 export interface StorageUnderTest {
@@ -152,6 +156,31 @@ export function attachmentSuite (storage: StorageUnderTest): ReturnType<typeof u
     const bigPdf = Buffer.concat([pdf(), Buffer.alloc(LIMITS.UPLOAD_MAX_FILE_BYTES, 0x20)])
     assert.equal((await upload(server, bigPdf, 'big.pdf')).json().limit, 'UPLOAD_MAX_FILE_BYTES')
     assert.deepEqual(await storage.objects(config), before)
+  })
+
+  test(`${storage.name}: an upload the client aborts halfway leaves nothing behind`, async (t) => {
+    const { app: server, config } = await app(t)
+    const url = new URL((await listen(server)).replace(/^ws/, 'http'))
+    const { body, contentType } = await multipart(mp4(200_000), 'tour.mp4')
+    const socket = connectTcp(Number(url.port), '127.0.0.1')
+    await once(socket, 'connect')
+    socket.write(`POST /uploads HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${tokenFor(server, 4)}\r\n` +
+      `Content-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`)
+    socket.write(body.subarray(0, 120_000))
+    // The server has the first part of the file on disk before the client goes away.
+    const incoming = join(String(config.UPLOAD_DIR), '.incoming')
+    const deadline = Date.now() + 10_000
+    while (!existsSync(incoming) || readdirSync(incoming).length === 0) {
+      assert.ok(Date.now() < deadline, 'no incoming file after 10 s')
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    socket.destroy()
+    while (readdirSync(incoming).length > 0) {
+      assert.ok(Date.now() < deadline, `left behind: ${readdirSync(incoming).join(', ')}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    assert.deepEqual(await storage.objects(config), [])
+    assert.equal((await server.db.select().from(attachments)).length, 0)
   })
 
   test(`${storage.name}: no token, a bad token, an expired token, an inactive user`, async (t) => {
