@@ -19,7 +19,8 @@ export default fp<DbPluginOptions>(async (app, opts) => {
   const database = opts.database ?? await openDatabase({
     url: config.DATABASE_URL,
     pgliteDir: config.PGLITE_DIR,
-    poolMax: config.DB_POOL_MAX
+    poolMax: config.DB_POOL_MAX,
+    watchPool: config.METRICS === 'on'
   })
   app.log.info({ kind: database.kind }, 'database ready')
   app.decorate('database', database)

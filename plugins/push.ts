@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin'
 import { queueClear } from '../src/push/outbox.js'
 import { chooseSenders, countedSenders } from '../src/push/senders.js'
-import { pairKey } from '../src/metrics/counts.js'
 import { PushWorker } from '../src/push/worker.js'
 
 declare module 'fastify' {
@@ -22,7 +21,7 @@ declare module 'fastify' {
 
 export default fp(async (app) => {
   const { config, db } = app
-  const senders = countedSenders(chooseSenders(config), (provider, result) => { app.metrics.pushSends.inc(pairKey(provider, result)) })
+  const senders = countedSenders(chooseSenders(config), (provider, result) => { app.metrics.pushSends.inc(provider, result) })
   const providers = new Set(Object.keys(senders))
   if (providers.size === 0) {
     app.log.info('push notifications are off: set VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY/VAPID_SUBJECT or FCM_SERVICE_ACCOUNT_JSON to turn them on')

@@ -6,7 +6,7 @@ import { CloseCodes } from '../src/protocol/close-codes.js'
 import { Connection } from '../src/sessions/connection.js'
 import { FrameBudget } from '../src/sessions/rate-limit.js'
 import { admitUpgrade, releaseUpgradeResponse } from '../src/sessions/admission.js'
-import { closeLabel, pairKey } from '../src/metrics/counts.js'
+import { closeLabel } from '../src/metrics/counts.js'
 import { Failure, sendFailure } from './http-failures.js'
 
 /** Failed logins one socket may make before it is closed (password-guessing by token). */
@@ -60,7 +60,7 @@ export default async function wsRoute (app: FastifyInstance) {
       void conn.enqueue(async ({ release, earlier }) => {
         if (conn.closed || !conn.runsCommands) return
         const outcome = await dispatch.answerFrame(conn, frame, admission === 'refuse', release)
-        metrics.commands.inc(pairKey(commandLabel(outcome.command), outcome.failure ?? 'success'))
+        metrics.commands.inc(commandLabel(outcome.command), outcome.failure ?? 'success')
         if (outcome.command === 'user_login') metrics.logins.inc(outcome.failure ?? 'success')
         if (outcome.answer !== undefined) {
           await earlier

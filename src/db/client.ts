@@ -31,6 +31,8 @@ export interface DatabaseOptions {
   /** PGlite data directory, or `memory://` for a throw-away in-memory database. */
   pgliteDir?: string
   poolMax?: number
+  /** Follow the pool's use and waits for the metrics (default true; METRICS=off turns it off). */
+  watchPool?: boolean
   /** Apply the committed migrations, then the function files, before handing the database out (default true). */
   migrate?: boolean
 }
@@ -49,12 +51,12 @@ function migrationsFolder (): string {
 
 export async function openDatabase (options: DatabaseOptions): Promise<Database> {
   const database = options.url !== undefined
-    ? await openPostgres(options.url, options.poolMax ?? 10, options.migrate ?? true)
+    ? await openPostgres(options.url, options.poolMax ?? 10, options.migrate ?? true, options.watchPool ?? true)
     : await openPglite(options.pgliteDir ?? 'memory://', options.migrate ?? true)
   return database
 }
 
-async function openPostgres (url: string, poolMax: number, runMigrations: boolean): Promise<Database> {
+async function openPostgres (url: string, poolMax: number, runMigrations: boolean, watchPool: boolean): Promise<Database> {
   const { default: postgres } = await import('postgres')
   const { drizzle } = await import('drizzle-orm/postgres-js')
   const quiet = { onnotice: () => {} }
@@ -78,15 +80,17 @@ async function openPostgres (url: string, poolMax: number, runMigrations: boolea
     ...quiet
   })
   // Every statement outside a transaction (drizzle's and the message store's) goes through `unsafe`.
-  const pool = new PoolWatch(poolMax)
-  const unsafe = client.unsafe.bind(client)
-  client.unsafe = ((...args: Parameters<Sql['unsafe']>) => pool.follow(unsafe(...args) as unknown as DriverQuery)) as unknown as Sql['unsafe']
+  const pool = watchPool ? new PoolWatch(poolMax) : undefined
+  if (pool !== undefined) {
+    const unsafe = client.unsafe.bind(client)
+    client.unsafe = ((...args: Parameters<Sql['unsafe']>) => pool.follow(unsafe(...args) as unknown as DriverQuery)) as unknown as Sql['unsafe']
+  }
   const db = drizzle({ client, schema }) as unknown as Db
   guardTransactions(db)
   return {
     db,
     kind: 'postgres',
-    pool,
+    ...(pool !== undefined && { pool }),
     ping: async () => { await client`select 1` },
     close: async () => { await client.end({ timeout: 5 }) }
   }

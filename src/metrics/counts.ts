@@ -27,8 +27,32 @@ export class Counts {
   }
 }
 
-/** Counts nothing: METRICS=off, for the benchmark's comparison. */
+/** Counts by two bounded labels (a command and its result), without building a key per increment. */
+export class PairCounts {
+  private readonly values = new Map<string, Counts>()
+
+  inc (first: string, second: string): void {
+    let inner = this.values.get(first)
+    if (inner === undefined) this.values.set(first, inner = new Counts())
+    inner.inc(second)
+  }
+
+  get total (): number {
+    let sum = 0
+    for (const inner of this.values.values()) sum += inner.total
+    return sum
+  }
+
+  * entries (): IterableIterator<[string, string, number]> {
+    for (const [first, inner] of this.values) for (const [second, value] of inner.entries()) yield [first, second, value]
+  }
+}
+
+/** Count nothing: METRICS=off, for the benchmark's comparison. */
 class NoCounts extends Counts {
+  override inc (): void {}
+}
+class NoPairCounts extends PairCounts {
   override inc (): void {}
 }
 
@@ -38,13 +62,6 @@ export interface Observer {
 }
 
 export const NO_OBSERVER: Observer = { observe: () => {} }
-
-/** Two labels in one key: both are bounded words without spaces (command names, failure codes). */
-export const pairKey = (first: string, second: string): string => `${first} ${second}`
-export const splitPair = (key: string): [string, string] => {
-  const space = key.indexOf(' ')
-  return [key.slice(0, space), key.slice(space + 1)]
-}
 
 /** The histograms of the chat path; the exporter (prometheus.ts) makes real ones, METRICS=off no-ops. */
 export interface ChatHistograms {
@@ -70,8 +87,8 @@ export class ChatMetrics {
   readonly enabled: boolean
   /** `user_login` answers by result: `success` or the failure code. */
   readonly logins: Counts
-  /** Answers by command and result (`pairKey(command, result)`); unknown names are `unknown`. */
-  readonly commands: Counts
+  /** Answers by command and result; unknown names are `unknown`. */
+  readonly commands: PairCounts
   /** Closes by close code (`closeLabel`). */
   readonly closes: Counts
   /** Frames the rate limit refused (`refuse`), dropped (`drop`, typing) or closed the socket for (`close`). */
@@ -82,20 +99,21 @@ export class ChatMetrics {
   readonly storeFailures: Counts
   /** Broker events received from the broker, by event type. */
   readonly brokerReceived: Counts
-  /** Push sends by `pairKey(provider, result)`: sent, gone, retry, rejected or error. */
-  readonly pushSends: Counts
+  /** Push sends by provider and result: sent, gone, retry, rejected or error. */
+  readonly pushSends: PairCounts
   readonly histograms: ChatHistograms
 
   constructor (enabled: boolean, histograms: ChatHistograms) {
     this.enabled = enabled
     const counts = () => enabled ? new Counts() : new NoCounts()
     this.logins = counts()
-    this.commands = counts()
+    const pairs = () => enabled ? new PairCounts() : new NoPairCounts()
+    this.commands = pairs()
     this.closes = counts()
     this.rateLimited = counts()
     this.storeFailures = counts()
     this.brokerReceived = counts()
-    this.pushSends = counts()
+    this.pushSends = pairs()
     this.histograms = histograms
   }
 }

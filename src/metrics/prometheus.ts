@@ -3,7 +3,7 @@ import type { Broker } from '../broker/types.js'
 import type { Publisher } from '../broker/publisher.js'
 import type { PoolWatch } from '../db/pool-watch.js'
 import type { SessionRegistry } from '../sessions/registry.js'
-import { ChatMetrics, splitPair, type Counts } from './counts.js'
+import { ChatMetrics, type Counts, type PairCounts } from './counts.js'
 
 /** What the exporter reads at scrape time, besides the tallies. */
 export interface MetricSources {
@@ -48,14 +48,18 @@ export function createExporter (sources: MetricSources): Exporter {
     name, help, registers,
     collect () { this.reset(); this.inc(read()) }
   })
-  const byLabels = (name: string, help: string, labelNames: string[], counts: Counts) => new Counter({
-    name, help, labelNames, registers,
+  const byLabels = (name: string, help: string, [label]: [string], counts: Counts) => new Counter({
+    name, help, labelNames: [label], registers,
     collect () {
       this.reset()
-      for (const [key, value] of counts.entries()) {
-        const values = labelNames.length === 1 ? [key] : splitPair(key)
-        this.inc(Object.fromEntries(labelNames.map((label, index) => [label, values[index]!])), value)
-      }
+      for (const [key, value] of counts.entries()) this.inc({ [label]: key }, value)
+    }
+  })
+  const byPairs = (name: string, help: string, [first, second]: [string, string], counts: PairCounts) => new Counter({
+    name, help, labelNames: [first, second], registers,
+    collect () {
+      this.reset()
+      for (const [one, two, value] of counts.entries()) this.inc({ [first]: one, [second]: two }, value)
     }
   })
   const gauge = (name: string, help: string, read: () => number | Promise<number>) => new Gauge({
@@ -68,7 +72,7 @@ export function createExporter (sources: MetricSources): Exporter {
   gauge('chat_sessions', 'Logged-in sessions (devices)', () => sessions.sessionCount)
   gauge('chat_users', 'Distinct logged-in users', () => sessions.userCount)
   byLabels('chat_logins_total', 'user_login answers by result (success or the failure code)', ['result'], metrics.logins)
-  byLabels('chat_commands_total', 'Command answers by command and result (success or the failure code)', ['command', 'result'], metrics.commands)
+  byPairs('chat_commands_total', 'Command answers by command and result (success or the failure code)', ['command', 'result'], metrics.commands)
   total('chat_messages_received_total', 'user_message commands accepted for storing', () => sessions.messagesIn)
   total('chat_messages_stored_total', 'Messages stored (new rows)', () => metrics.messagesStored)
   byLabels('chat_store_failures_total', 'Messages whose store failed, by failure code', ['code'], metrics.storeFailures)
@@ -97,7 +101,7 @@ export function createExporter (sources: MetricSources): Exporter {
     gauge('chat_db_pool_in_use', 'Statements holding a connection of the pool', () => pool.inUse)
     gauge('chat_db_pool_waiting', 'Statements waiting for a connection of the pool', () => pool.waiting)
   }
-  byLabels('chat_push_sends_total', 'Push sends by provider and result (sent, gone, retry, rejected, error)', ['provider', 'result'], metrics.pushSends)
+  byPairs('chat_push_sends_total', 'Push sends by provider and result (sent, gone, retry, rejected, error)', ['provider', 'result'], metrics.pushSends)
   return { registry, metrics }
 }
 
