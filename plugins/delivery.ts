@@ -19,7 +19,7 @@ export default fp(async (app) => {
   const subscriptions = new RoomSubscriptions({ broker, db, log: app.log })
   // A broker that hands every event to every node, inside publish, loses nothing: no position to check.
   const positions = subscriptions.active
-    ? new PositionCheck({ db, rooms: () => subscriptions.rooms(), deliver: (event) => { node.receive(event) }, intervalMs: app.config.POSITION_CHECK_MS, log: app.log })
+    ? new PositionCheck({ db, rooms: () => subscriptions.rooms(), deliver: (event) => { node.receive(event) }, intervalMs: app.config.POSITION_CHECK_MS, links: () => app.mediaLinks, log: app.log })
     : undefined
   const { deliverySeconds } = metrics.histograms
   const receive = (event: BrokerEvent) => {

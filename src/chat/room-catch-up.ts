@@ -5,6 +5,8 @@ import { currentMemberIds } from './rooms.js'
 import { selectWithSender } from './history.js'
 import { toSenderProfile } from './users.js'
 import { messageEventBody, toRoomHeader, type MessageEventBody } from './wire.js'
+import { toWireAttachment } from './attachments.js'
+import type { MediaLinks } from './media-links.js'
 
 /** The newest `seq` of each of `roomIds` (0 for a room without messages). */
 export async function lastSeqs (db: Db, roomIds: string[]): Promise<Map<string, number>> {
@@ -21,9 +23,10 @@ export interface CaughtUp {
 
 /**
  * The messages of `roomId` with `afterSeq` < seq <= `uptoSeq` (at most `limit`, oldest first), as their
- * `user_message` broadcasts, and the room's current members: what a node that missed them hands out.
+ * `user_message` broadcasts (attachments with links signed now), and the room's current members: what a
+ * node that missed them hands out.
  */
-export async function messagesBetween (db: Db, roomId: string, range: { afterSeq: number, uptoSeq: number }, limit: number): Promise<{ memberIds: string[], messages: CaughtUp[] }> {
+export async function messagesBetween (db: Db, roomId: string, range: { afterSeq: number, uptoSeq: number }, limit: number, links: MediaLinks): Promise<{ memberIds: string[], messages: CaughtUp[] }> {
   const { afterSeq, uptoSeq } = range
   const [room] = await db.select({ id: chatRooms.id, listingId: chatRooms.listingId, title: chatRooms.title, listingTitle: listings.title })
     .from(chatRooms).leftJoin(listings, eq(listings.id, chatRooms.listingId)).where(eq(chatRooms.id, roomId))
@@ -34,6 +37,9 @@ export async function messagesBetween (db: Db, roomId: string, range: { afterSeq
     .orderBy(asc(messages.seq)).limit(limit)
   return {
     memberIds: await currentMemberIds(db, roomId),
-    messages: rows.map(({ row, sender }) => ({ seq: row.seq, body: messageEventBody(row, toSenderProfile(sender), header) }))
+    messages: rows.map(({ row, sender, attachment }) => ({
+      seq: row.seq,
+      body: messageEventBody(row, toSenderProfile(sender), header, attachment === null ? undefined : toWireAttachment(attachment, links))
+    }))
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { BrokerEvent, RoomFrameEvent } from '../broker/types.js'
 import { lastSeqs, messagesBetween } from '../chat/room-catch-up.js'
+import type { MediaLinks } from '../chat/media-links.js'
 import type { Db } from '../db/client.js'
 import { buildFrame, Events } from '../protocol/events.js'
 
@@ -43,6 +44,8 @@ export class PositionCheck {
     deliver: (event: RoomFrameEvent) => void
     /** POSITION_CHECK_MS: how often the owner calls `check('quiet')`, and how long a quiet room is quiet. */
     intervalMs: number
+    /** Signs the links of caught-up attachments (read when needed: it is made after this). */
+    links: () => MediaLinks
     log: FastifyBaseLogger
   }) {}
 
@@ -91,7 +94,7 @@ export class PositionCheck {
   }
 
   private async fill (roomId: string, afterSeq: number, uptoSeq: number): Promise<void> {
-    const { memberIds, messages: found } = await messagesBetween(this.options.db, roomId, { afterSeq, uptoSeq }, FILL_LIMIT)
+    const { memberIds, messages: found } = await messagesBetween(this.options.db, roomId, { afterSeq, uptoSeq }, FILL_LIMIT, this.options.links())
     // Up to the first message that may still be in flight: the position never skips one.
     const young = found.findIndex(({ body }) => Date.parse(body.message.createdAt) > Date.now() - IN_FLIGHT_MS)
     const messages = young < 0 ? found : found.slice(0, young)

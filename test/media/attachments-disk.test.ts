@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { attachments } from '../../src/db/schema.js'
 import { findUser, toSenderProfile } from '../../src/chat/users.js'
+import { messagesBetween } from '../../src/chat/room-catch-up.js'
 import { build, loggedIn } from '../helpers.js'
 import { addRoom } from '../conversation.js'
 import { pdf, upload, uploadDir } from './files.js'
@@ -43,4 +44,16 @@ test('the store holds an attachment to one message by itself: two submitted toge
   const retry = await app.messageStore.submit(message('1', 'm1'))
   assert.ok(retry.ok && retry.duplicate)
   assert.equal(retry.attachment?.id, attachmentId)
+})
+
+test('a node that catches a room up from the database hands out the attachment too', async (t) => {
+  const app = await build(t, db.database, { UPLOAD_DIR: uploadDir() })
+  const agent = await loggedIn(app, 4)
+  t.after(() => agent.close())
+  const { attachmentId } = (await upload(app, pdf(), 'contract.pdf')).json()
+  const sent = await agent.request({ command: 'user_message', roomId: 1, messageType: 'FILE', attachmentId })
+  const { messages } = await messagesBetween(app.db, '1', { afterSeq: 0, uptoSeq: sent.message.seq }, 10, app.mediaLinks)
+  const caught = messages.at(-1)!.body.message
+  assert.equal(caught.attachment?.attachmentId, attachmentId)
+  assert.equal(caught.media, caught.attachment?.url)
 })
