@@ -27,7 +27,10 @@ export const TEST_CONFIG: ConfigInput = {
 export async function build (t: TestContext, database: Database, config: ConfigInput = {}, options: Pick<BuildOptions, 'logger'> = {}): Promise<FastifyInstance> {
   await truncateAll(database.db)
   await seedDemoData(database.db)
-  const app = await buildApp({ config: { ...TEST_CONFIG, ...config }, database, ...options })
+  // Production serves /metrics on a port of its own (9464 by default): a test app takes a free one, so that
+  // two suites running side by side never compete for it.
+  const metricsPort = config.NODE_ENV === 'production' && !('METRICS_PORT' in config) ? { METRICS_PORT: 0 } : {}
+  const app = await buildApp({ config: { ...TEST_CONFIG, ...metricsPort, ...config }, database, ...options })
   t.after(() => app.close())
   await app.ready()
   return app
