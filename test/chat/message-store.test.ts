@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { chatRooms, members, messages } from '../../src/db/schema.js'
 import { MessageStore, type NewMessage } from '../../src/chat/message-store.js'
 import { build, loggedIn, useDatabase } from '../helpers.js'
@@ -19,6 +19,17 @@ const from = (userId: string, content: string, extra: Partial<NewMessage> = {}):
   ...extra
 })
 
+/**
+ * The transaction that wrote each stored message (its row's xmin): group commit shows as several messages of
+ * one transaction. Exact on both databases, where created_at (the transaction's start) could coincide
+ * for two transactions on PGlite's coarser clock.
+ */
+async function writerByContent (app: Awaited<ReturnType<typeof build>>): Promise<Record<string, string>> {
+  const result = await app.db.execute(sql`SELECT content, xmin::text AS writer FROM messages`)
+  const rows = (Array.isArray(result) ? result : (result as unknown as { rows: unknown[] }).rows) as Array<{ content: string, writer: string }>
+  return Object.fromEntries(rows.map((row) => [row.content, row.writer]))
+}
+
 test('messages submitted together are stored in one batch: gapless seq, the room head on the newest, each failure its own', async (t) => {
   const app = await build(t, db.database)
   const buyer = await loggedIn(app, 14)
@@ -36,6 +47,10 @@ test('messages submitted together are stored in one batch: gapless seq, the room
   assert.deepEqual(results.map((r) => r.ok && r.duplicate), [false, false, false, true, false, false])
   const stored = await app.db.select().from(messages).orderBy(messages.seq)
   assert.deepEqual(stored.map((row) => row.content), ['một', 'hai', 'ba'])
+  // Group commit: the first submit starts a transaction of its own; the others, queued meanwhile, share one.
+  const created = await writerByContent(app)
+  assert.equal(created.hai, created.ba, 'hai and ba were stored in one transaction')
+  assert.notEqual(created['một'], created.hai)
   const [room] = await app.db.select().from(chatRooms).where(eq(chatRooms.id, '1'))
   assert.equal(room!.lastSeq, 3)
   assert.equal(room!.lastMessageId, stored[2]!.id)
@@ -93,6 +108,9 @@ test('one batch over two rooms: seq per room, replies checked against the room, 
   const rows = await app.db.select().from(messages).orderBy(messages.id)
   assert.deepEqual(rows.map((row) => row.content), ['gốc', 'mở đầu', 'trả lời', 'phòng hai', 'tiếp'])
   assert.deepEqual(rows.slice(2), stored, 'what was answered is what was stored')
+  const created = await writerByContent(app)
+  assert.equal(new Set([created['trả lời'], created['phòng hai'], created['tiếp']]).size, 1, 'the five were one transaction')
+  assert.notEqual(created['gốc'], created['tiếp'])
   const rooms = await app.db.select({ id: chatRooms.id, lastSeq: chatRooms.lastSeq, lastMessageId: chatRooms.lastMessageId }).from(chatRooms).orderBy(chatRooms.id)
   assert.deepEqual(rooms, [{ id: '1', lastSeq: 3, lastMessageId: stored[0]!.id }, { id: '2', lastSeq: 2, lastMessageId: stored[2]!.id }])
 })
