@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { chatRooms, members, messages } from '../src/db/schema.js'
 import { eq, sql } from 'drizzle-orm'
-import { listen, loggedIn, type Frame, type TestClient } from './helpers.js'
+import { listen, loggedIn, receivedSoFar, type Frame, type TestClient } from './helpers.js'
 
 /** A room without a listing holding the given members (the demo room 1 holds 4 and 14, 14 the owner). */
 export async function addRoom (app: FastifyInstance, roomId: string, memberRoles: Record<string, 'OWNER' | 'MEMBER'>): Promise<void> {
@@ -26,11 +26,13 @@ export async function demoPeople (app: FastifyInstance) {
   }
 }
 
-/** Asserts that nothing (or nothing of `command`) arrived at any of the clients. */
-export async function assertQuiet (clients: TestClient[], command?: string, ms = 150): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms))
+/**
+ * Asserts that nothing (or nothing of `command`) has arrived at any of the clients, up to a ping round
+ * trip on each (receivedSoFar): no fixed sleep that a slow machine outlasts.
+ */
+export async function assertQuiet (clients: TestClient[], command?: string): Promise<void> {
   for (const client of clients) {
-    const frames = client.pending().filter((frame) => command === undefined || frame.command === command)
+    const frames = (await receivedSoFar(client)).filter((frame) => command === undefined || frame.command === command)
     assert.deepEqual(frames, [])
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, connect, listingRooms, loggedIn, useDatabase } from '../helpers.js'
+import { build, connect, listingRooms, loggedIn, receivedSoFar, useDatabase } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -30,8 +30,8 @@ test('a buyer contacting a listing gets a room with the listing agent; the agent
 
   assert.deepEqual(await agentDevice.next((f) => f.command === 'room_created'), { command: 'room_created', room })
   assert.deepEqual(await buyerTablet.next((f) => f.command === 'room_created'), { command: 'room_created', room })
-  assert.deepEqual(await outsider.settle(), [])
-  assert.deepEqual(await buyer.settle(), [])
+  assert.deepEqual(await receivedSoFar(outsider), [])
+  assert.deepEqual(await receivedSoFar(buyer), [])
 
   // Both can talk in it at once.
   const sent = await buyer.request({ command: 'user_message', roomId: room.roomId, content: 'Nhà còn không?', messageType: 'TEXT' })
@@ -47,7 +47,7 @@ test('contacting the same listing again returns the existing room and announces 
   assert.equal(answer.result, 'success')
   assert.equal(answer.room.roomId, '1')
   assert.equal(answer.room.title, 'Bán nhà mặt phố Hà Nội')
-  assert.deepEqual(await agentDevice.settle(), [])
+  assert.deepEqual(await receivedSoFar(agentDevice), [])
   assert.deepEqual(await listingRooms(app, '14'), ['1'])
 })
 
@@ -72,7 +72,7 @@ test('the agent contacting their own listing, or an unknown listing, is not allo
     const answer = await client.request({ command: 'room_create', listingId })
     assert.deepEqual(answer, { command: 'room_create', result: 'failed', reason: 'Not allowed', code: 'FORBIDDEN' })
   }
-  assert.deepEqual(await agentDevice.settle(), [])
+  assert.deepEqual(await receivedSoFar(agentDevice), [])
 })
 
 test('a group room makes the caller OWNER and the others MEMBER, de-duplicated, and tells all of them', async (t) => {
@@ -90,7 +90,7 @@ test('a group room makes the caller OWNER and the others MEMBER, de-duplicated, 
   assert.deepEqual(room.members.find((m: { userId: string }) => m.userId === '4'), { ...agent, role: 'MEMBER' })
   assert.deepEqual(await agentDevice.next((f) => f.command === 'room_created'), { command: 'room_created', room })
   assert.deepEqual(await other.next((f) => f.command === 'room_created'), { command: 'room_created', room })
-  assert.deepEqual(await owner.settle(), [])
+  assert.deepEqual(await receivedSoFar(owner), [])
 })
 
 test('room_create refuses unknown users, both forms at once, neither form, too many ids and bad titles', async (t) => {
@@ -118,7 +118,7 @@ test('room_create refuses unknown users, both forms at once, neither form, too m
   const longTitle = await owner.request({ command: 'room_create', memberIds: [4], title: 'a'.repeat(201) })
   assert.deepEqual(longTitle.errors, [{ path: '/title', message: 'must be at most 200 characters' }])
 
-  assert.deepEqual(await agentDevice.settle(), [])
+  assert.deepEqual(await receivedSoFar(agentDevice), [])
 })
 
 test('room_create needs a login', async (t) => {

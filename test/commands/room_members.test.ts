@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { users } from '../../src/db/schema.js'
-import { build, connect, loggedIn, useDatabase, type TestClient } from '../helpers.js'
+import { build, connect, loggedIn, receivedSoFar, useDatabase, type TestClient } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -26,12 +26,12 @@ test('the owner adds a user: they and the members are told, with the room; the n
   assert.deepEqual(await newcomer.next((f) => f.command === 'room_member_added'), event)
   assert.deepEqual(await agentDevice.next((f) => f.command === 'room_member_added'), event)
   assert.deepEqual(await ownerTablet.next((f) => f.command === 'room_member_added'), event)
-  assert.deepEqual(await owner.settle(), [])
+  assert.deepEqual(await receivedSoFar(owner), [])
 
   await say(agentDevice, 'Chào bạn mới')
   assert.equal((await newcomer.next((f) => f.command === 'user_message')).message.content, 'Chào bạn mới')
   assert.equal((await say(newcomer, 'Chào anh')).result, 'success')
-  assert.deepEqual(await outsider.settle(), [])
+  assert.deepEqual(await receivedSoFar(outsider), [])
 })
 
 test('adding a current member changes nothing and announces nothing', async (t) => {
@@ -41,7 +41,7 @@ test('adding a current member changes nothing and announces nothing', async (t) 
   const answer = await owner.request({ command: 'room_add_member', roomId: 1, userId: 4 })
   assert.equal(answer.result, 'success')
   assert.equal(answer.room.members.length, 2)
-  assert.deepEqual(await agentDevice.settle(), [])
+  assert.deepEqual(await receivedSoFar(agentDevice), [])
 })
 
 test('room_add_member failures: not the owner, not a member, unknown room, unknown user', async (t) => {
@@ -61,7 +61,7 @@ test('room_add_member failures: not the owner, not a member, unknown room, unkno
   }
   const missing = await owner.request({ command: 'room_add_member', roomId: 1 })
   assert.deepEqual(missing.errors, [{ path: '/userId', message: 'is required' }])
-  for (const client of [owner, agentDevice, outsider]) assert.deepEqual(await client.settle(50), [])
+  for (const client of [owner, agentDevice, outsider]) assert.deepEqual(await receivedSoFar(client), [])
 })
 
 test('the owner removes a member: they and the others are told, and the removed member hears nothing more', async (t) => {
@@ -79,7 +79,7 @@ test('the owner removes a member: they and the others are told, and the removed 
 
   assert.equal((await say(owner, 'Chỉ còn mình tôi')).result, 'success')
   assert.deepEqual(await say(agentDevice, 'Tôi vẫn ở đây?'), failed('user_message', 'You are not a member of this room', 'NOT_A_MEMBER'))
-  for (const client of [agentDevice, agentTablet, outsider]) assert.deepEqual(await client.settle(), [])
+  for (const client of [agentDevice, agentTablet, outsider]) assert.deepEqual(await receivedSoFar(client), [])
 
   // Re-adding a former member lets them back in.
   const back = await owner.request({ command: 'room_add_member', roomId: 1, userId: 4 })
@@ -98,7 +98,7 @@ test('room_remove_member failures: not the owner, not a member, unknown room; re
   assert.deepEqual(await outsider.request({ command: 'room_remove_member', roomId: 1, userId: 4 }), failed('room_remove_member', 'You are not a member of this room', 'NOT_A_MEMBER'))
   assert.deepEqual(await owner.request({ command: 'room_remove_member', roomId: 42, userId: 4 }), failed('room_remove_member', 'Chat room not found', 'ROOM_NOT_FOUND'))
   assert.equal((await owner.request({ command: 'room_remove_member', roomId: 1, userId: 15 })).result, 'success')
-  for (const client of [owner, agentDevice, outsider]) assert.deepEqual(await client.settle(50), [])
+  for (const client of [owner, agentDevice, outsider]) assert.deepEqual(await receivedSoFar(client), [])
   assert.equal((await say(agentDevice, 'vẫn là thành viên')).result, 'success')
 })
 
@@ -113,11 +113,11 @@ test('room_leave: the others are told, the leaver stops receiving, and an owner 
   const event = { command: 'room_member_removed', roomId: '1', userId: '14', removedBy: '14' }
   assert.deepEqual(await agentDevice.next((f) => f.command === 'room_member_removed'), event)
   assert.deepEqual(await ownerTablet.next((f) => f.command === 'room_member_removed'), event)
-  assert.deepEqual(await outsider.settle(50), [])
+  assert.deepEqual(await receivedSoFar(outsider), [])
 
   await say(agentDevice, 'Còn ai không?')
-  assert.deepEqual(await ownerTablet.settle(), [])
-  assert.deepEqual(await owner.settle(0), [])
+  assert.deepEqual(await receivedSoFar(ownerTablet), [])
+  assert.deepEqual(await receivedSoFar(owner), [])
   // The agent, the only one left, now owns the room and may add people.
   assert.equal((await agentDevice.request({ command: 'room_add_member', roomId: 1, userId: 15 })).result, 'success')
 
@@ -137,6 +137,6 @@ test('membership commands check the login and the request shape before anything 
     const missing = await owner.request({ command })
     assert.deepEqual([missing.code, missing.reason, missing.errors?.[0]?.path], ['MISSING_FIELDS', 'Missing required fields', '/roomId'])
   }
-  assert.deepEqual(await agentDevice.settle(50), [])
+  assert.deepEqual(await receivedSoFar(agentDevice), [])
   assert.deepEqual((await owner.request({ command: 'room_add_member', roomId: 1, userId: 4 })).room.members.length, 2)
 })

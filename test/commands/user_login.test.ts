@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, connect, failure, loggedIn, signToken, textMessage, tokenFor, unsignedToken, useDatabase } from '../helpers.js'
+import { build, connect, failure, loggedIn, receivedSoFar, signToken, textMessage, tokenFor, unsignedToken, useDatabase } from '../helpers.js'
 import { users } from '../../src/db/schema.js'
 
 const db = useDatabase()
@@ -129,7 +129,7 @@ test('logging in as another user on an authenticated socket is "Not allowed"; th
   // Still user 4: the message goes out with 4 as its sender, and nobody was replaced.
   const sent = await client.request(textMessage('vẫn là tôi'))
   assert.equal(sent.message.sender.userId, '4')
-  assert.deepEqual(await client.settle(50), [])
+  assert.deepEqual(await receivedSoFar(client), [])
 })
 
 test('a request without uuid is "Missing required fields" naming the field', async (t) => {
@@ -145,7 +145,7 @@ test('a socket that does not log in within AUTH_TIMEOUT_MS is closed with 4001; 
   const idle = await connect(app)
   const member = await loggedIn(app, 4)
   assert.equal((await idle.closedWithin()).code, 4001)
-  await member.settle(100)
+  await receivedSoFar(member)
   assert.equal((await member.request(textMessage('vẫn mở'))).result, 'success')
 })
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq, sql } from 'drizzle-orm'
-import { build, connect, failure, loggedIn, onPostgres, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
+import { build, connect, failure, loggedIn, onPostgres, receivedSoFar, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
 import { chatRooms, messages } from '../../src/db/schema.js'
 import { addRoom } from '../conversation.js'
 
@@ -54,7 +54,7 @@ test('the seed TEXT message reaches both members; the sender\'s copy is its ackn
   assert.equal(broadcast.requestId, undefined)
   assert.deepEqual(broadcast.message, ack.message)
   // User 15 is in no room and hears nothing; nobody gets a second copy.
-  assert.deepEqual(await outsider.settle(), [])
+  assert.deepEqual(await receivedSoFar(outsider), [])
   assert.deepEqual(agent.pending(), [])
   assert.deepEqual(buyer.pending(), [])
 
@@ -89,7 +89,7 @@ test('two devices of one user: the other device gets the broadcast, the sending 
     assert.deepEqual(frame.message, ack.message)
   }
   // Exactly one frame each.
-  await phone.settle()
+  await receivedSoFar(phone)
   for (const client of [phone, laptop, buyer]) assert.deepEqual(client.pending(), [])
 })
 
@@ -119,7 +119,7 @@ test('refusals: not logged in, unknown room, not a member, media or content miss
   assert.deepEqual(missingType, failure('user_message', 'Missing required fields', 'MISSING_FIELDS', { errors: [{ path: '/messageType', message: 'is required' }] }))
 
   // None of that stored or broadcast anything.
-  assert.deepEqual(await buyer.settle(), [])
+  assert.deepEqual(await receivedSoFar(buyer), [])
   assert.equal((await app.db.select().from(messages)).length, 0)
 })
 
@@ -136,7 +136,7 @@ test('a retry with the same clientMessageId stores nothing new and is answered w
   assert.equal(retry.result, 'success')
   assert.equal(retry.requestId, 'try-2')
   assert.deepEqual(retry.message, first.message)
-  assert.deepEqual(await buyer.settle(), [], 'the retry is not broadcast again')
+  assert.deepEqual(await receivedSoFar(buyer), [], 'the retry is not broadcast again')
   assert.equal((await app.db.select().from(messages)).length, 1)
 
   // Another sender may use the same clientMessageId: it names their own message.
@@ -204,7 +204,7 @@ test('a database that fails on store: nothing stored, nothing broadcast, "Server
   assert.deepEqual(
     await agent.request(textMessage('trong sự cố', { requestId: 'busy' })),
     failure('user_message', 'Server is busy, try again', 'UNAVAILABLE', { requestId: 'busy' }))
-  assert.deepEqual(await buyer.settle(), [])
+  assert.deepEqual(await receivedSoFar(buyer), [])
   assert.deepEqual(laptop.pending(), [])
   assert.equal(await lastSeq(app), 1)
   assert.equal((await app.db.select().from(messages).where(eq(messages.content, 'trong sự cố'))).length, 0)
@@ -279,7 +279,7 @@ test('messages sent back to back on one socket are stored together, answered in 
 
   const received = await Promise.all(Array.from({ length: seq }, () => buyer.next()))
   assert.deepEqual(received.map((frame) => frame.message.seq), Array.from({ length: seq }, (_, i) => i + 1))
-  assert.deepEqual(await buyer.settle(), [], 'the retry is not broadcast again')
+  assert.deepEqual(await receivedSoFar(buyer), [], 'the retry is not broadcast again')
   // They did not wait for one another: some went into the same transaction (created_at is its start).
   // An embedded database finishes each transaction before the socket's next frame is read, so this
   // shows only against a database server.

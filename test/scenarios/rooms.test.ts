@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { listings } from '../../src/db/schema.js'
-import { build, loggedInReal, listen, listingRooms, useDatabase, type Frame } from '../helpers.js'
+import { build, listen, listingRooms, loggedInReal, receivedSoFar, useDatabase, type Frame } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -28,7 +28,7 @@ test('two devices of one buyer contacting the same listing at once get one room'
     assert.equal(created.room.roomId, answers[0]!.room.roomId)
     assert.equal(created.room.listingId, listingId)
   }
-  assert.deepEqual(await agentDevice.settle(), [])
+  assert.deepEqual(await receivedSoFar(agentDevice), [])
 })
 
 test('a member removed mid-conversation stops receiving at once and can no longer send', async (t) => {
@@ -61,7 +61,7 @@ test('a member removed mid-conversation stops receiving at once and can no longe
   const seqs = ownerSeen.map((f) => f.message.seq as number)
   assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b))
 
-  const frames = await removed.settle(300)
+  const frames = await receivedSoFar(removed)
   const got = frames.filter((f) => f.command === 'user_message').map((f) => f.message)
   // The removal event is the last thing they heard from the room.
   const removedAt = frames.findIndex((f) => f.command === 'room_member_removed' && f.userId === '4')

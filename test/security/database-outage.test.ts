@@ -5,7 +5,7 @@ import postgres from 'postgres'
 import type { FastifyInstance } from 'fastify'
 import { chatRooms, messages } from '../../src/db/schema.js'
 import { openDatabase, type Database } from '../../src/db/client.js'
-import { build, connect, loggedIn, onPostgres, type TestClient } from '../helpers.js'
+import { build, connect, loggedIn, onPostgres, receivedSoFar, type TestClient } from '../helpers.js'
 import { createPrivateCluster } from './private-cluster.js'
 import { useDatabase } from '../helpers.js'
 
@@ -32,7 +32,7 @@ async function roomOfTwo (app: FastifyInstance) {
 }
 
 async function assertNothingReached (member: TestClient): Promise<void> {
-  assert.deepEqual((await member.settle(200)).filter((frame) => frame.command === 'user_message'), [])
+  assert.deepEqual((await receivedSoFar(member)).filter((frame) => frame.command === 'user_message'), [])
 }
 
 test('a store failing with a connection error (SQLSTATE 08006) answers "Server is busy", stores and broadcasts nothing, and the next store works', async (t) => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'drizzle-orm'
-import { connect, loggedIn, tokenFor, useDatabase } from '../helpers.js'
+import { connect, loggedIn, receivedSoFar, tokenFor, useDatabase } from '../helpers.js'
 import { buildLogged } from './log-capture.js'
 
 const db = useDatabase()
@@ -32,7 +32,7 @@ test('tokens and message content never reach the logs, also when a store fails; 
   assert.equal(logged?.msg, 'command failed unexpectedly')
   assert.ok(lines().some((line) => line.msg === 'message store failed'))
   // The failed message reached nobody.
-  assert.deepEqual((await member.settle(100)).filter((frame) => frame.message?.content === failingContent), [])
+  assert.deepEqual((await receivedSoFar(member)).filter((frame) => frame.message?.content === failingContent), [])
 
   const all = text()
   assert.ok(all.includes('message refused by a test trigger'), 'the database error itself is logged')
