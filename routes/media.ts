@@ -97,6 +97,8 @@ export default async function mediaRoutes (app: FastifyInstance) {
     // Private content: browsers may keep it for the life of a link, shared caches never.
     reply.header('cache-control', `private, max-age=${config.MEDIA_URL_TTL_S}`)
     reply.header('x-content-type-options', 'nosniff')
+    // Should a file ever be rendered as a page, it runs nothing and reaches nothing of this origin.
+    reply.header('content-security-policy', "default-src 'none'; sandbox")
     const redirect = await attachments.storage.downloadUrl(item.key, { contentType: item.contentType, ...(item.disposition !== undefined && { contentDisposition: item.disposition }) }, config.MEDIA_URL_TTL_S)
     if (redirect !== undefined) {
       reply.header('cache-control', 'private, no-store')

@@ -12,8 +12,17 @@ import { bearerUser, Failure, sendFailure } from './http-failures.js'
 /** The answer of an upload: the attachment object of a message, with its kind. */
 export const uploadAnswer = (app: FastifyInstance, row: AttachmentRow) => ({ kind: row.kind, ...toWireAttachment(row, app.mediaLinks) })
 
-/** Answers a refusal or an authentication failure; anything else is for Fastify's error handler. */
+/** Counts a stored upload. */
+function counted (app: FastifyInstance, row: AttachmentRow): AttachmentRow {
+  app.metrics.uploads.inc('success')
+  app.metrics.uploadedBytes += Number(row.size)
+  return row
+}
+
+/** Answers a refusal or an authentication failure (counted); anything else is for Fastify's error handler. */
 export function answerUploadError (reply: FastifyReply, error: unknown) {
+  const code = error instanceof UploadRefused || error instanceof CommandFailure ? error.code : 'INTERNAL'
+  reply.server.metrics.uploads.inc(code)
   if (error instanceof UploadRefused) {
     // The client may still be sending: the connection is not kept for another request.
     reply.header('connection', 'close')
@@ -57,7 +66,7 @@ export default async function uploadRoutes (app: FastifyInstance) {
       if (!request.isMultipart()) throw new CommandFailure('INVALID_FORMAT', [{ path: '/file', message: 'must be sent as multipart/form-data' }])
       const part = await request.file()
       if (part === undefined) throw new CommandFailure('MISSING_FIELDS', [{ path: '/file', message: 'is required: one file part' }])
-      const row = await app.attachments.upload(userId, part.file, { mimeType: part.mimetype, fileName: part.filename })
+      const row = counted(app, await app.attachments.upload(userId, part.file, { mimeType: part.mimetype, fileName: part.filename }))
       request.log.info({ attachmentId: row.id, ownerId: userId, kind: row.kind, mimeType: row.mimeType, size: row.size }, 'attachment uploaded')
       return reply.code(201).send(uploadAnswer(app, row))
     } catch (error) {
@@ -116,7 +125,7 @@ export async function directUploadRoutes (app: FastifyInstance) {
   }, async (request, reply) => {
     try {
       const userId = await bearerUser(app, request)
-      const row = await app.attachments.complete(userId, (request.params as { attachmentId: string }).attachmentId)
+      const row = counted(app, await app.attachments.complete(userId, (request.params as { attachmentId: string }).attachmentId))
       request.log.info({ attachmentId: row.id, ownerId: userId, kind: row.kind, mimeType: row.mimeType, size: row.size }, 'direct upload completed')
       return reply.send(uploadAnswer(app, row))
     } catch (error) {

@@ -101,6 +101,10 @@ export class ChatMetrics {
   readonly brokerReceived: Counts
   /** Push sends by provider and result: sent, gone, retry, rejected or error. */
   readonly pushSends: PairCounts
+  /** Uploads (POST /uploads and direct completions) by result: `success` or the failure code. */
+  readonly uploads: Counts
+  /** Bytes of the attachments stored (as kept: images after their metadata was removed). */
+  uploadedBytes = 0
   readonly histograms: ChatHistograms
 
   constructor (enabled: boolean, histograms: ChatHistograms) {
@@ -114,6 +118,7 @@ export class ChatMetrics {
     this.storeFailures = counts()
     this.brokerReceived = counts()
     this.pushSends = pairs()
+    this.uploads = counts()
     this.histograms = histograms
   }
 }

@@ -102,6 +102,8 @@ export function createExporter (sources: MetricSources): Exporter {
     gauge('chat_db_pool_waiting', 'Statements waiting for a connection of the pool', () => pool.waiting)
   }
   byPairs('chat_push_sends_total', 'Push sends by provider and result (sent, gone, retry, rejected, error)', ['provider', 'result'], metrics.pushSends)
+  byLabels('chat_uploads_total', 'Uploads by result (success or the failure code: FILE_TOO_LARGE, UNSUPPORTED_TYPE, ...)', ['result'], metrics.uploads)
+  total('chat_uploaded_bytes_total', 'Bytes of the attachments stored', () => metrics.uploadedBytes)
   return { registry, metrics }
 }
 

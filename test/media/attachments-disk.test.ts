@@ -57,3 +57,13 @@ test('a node that catches a room up from the database hands out the attachment t
   assert.equal(caught.attachment?.attachmentId, attachmentId)
   assert.equal(caught.media, caught.attachment?.url)
 })
+
+test('/metrics counts uploads by result and the bytes stored', async (t) => {
+  const app = await build(t, db.database, { UPLOAD_DIR: uploadDir() })
+  const stored = (await upload(app, pdf(), 'a.pdf')).json()
+  assert.equal((await upload(app, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...new Array(64).fill(0)]), 'photo.jpg')).statusCode, 415)
+  const text = (await app.inject({ url: '/metrics' })).body
+  assert.match(text, /^chat_uploads_total\{result="success"\} 1$/m)
+  assert.match(text, /^chat_uploads_total\{result="UNSUPPORTED_TYPE"\} 1$/m)
+  assert.match(text, new RegExp(`^chat_uploaded_bytes_total ${stored.size}$`, 'm'))
+})
