@@ -2,7 +2,9 @@ import fp from 'fastify-plugin'
 import { DeliveryNode } from '../src/delivery/node.js'
 import { RoomSubscriptions } from '../src/delivery/subscriptions.js'
 import { PositionCheck } from '../src/delivery/position-check.js'
-import { nodeChannel, type BrokerEvent } from '../src/broker/types.js'
+import { nodeChannel, type BrokerEvent, type RoomFrameEvent } from '../src/broker/types.js'
+import { messagesBetween } from '../src/chat/room-catch-up.js'
+import { buildFrame, Events } from '../src/protocol/events.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +17,19 @@ declare module 'fastify' {
 /** Broker → node → registry: the only way frames reach this node's sockets. */
 export default fp(async (app) => {
   const { broker, publisher, sessions, db, metrics } = app
-  const node = new DeliveryNode({ sessions, hooks: { endReplacedSession: app.endReplacedSession, endDisabledAccount: app.endDisabledAccount }, log: app.log })
+  const node = new DeliveryNode({
+    sessions,
+    hooks: { endReplacedSession: app.endReplacedSession, endDisabledAccount: app.endDisabledAccount },
+    log: app.log,
+    gapWaitMs: app.config.DELIVERY_GAP_WAIT_MS,
+    // A gap the broker left is read back as the broadcast carried it, for the room's members of now.
+    fill: async (roomId, fromSeq, toSeq) => {
+      const missed = await messagesBetween(db, roomId, { afterSeq: fromSeq - 1, uptoSeq: toSeq }, toSeq - fromSeq + 1)
+      return missed.messages.map(({ seq, body }): RoomFrameEvent => ({
+        type: 'room_frame', roomId, seq, userIds: missed.memberIds, frame: buildFrame(Events.user_message, body)
+      }))
+    }
+  })
   const subscriptions = new RoomSubscriptions({ broker, db, log: app.log })
   // A broker that hands every event to every node, inside publish, loses nothing: no position to check.
   const positions = subscriptions.active
@@ -34,6 +48,8 @@ export default fp(async (app) => {
   })
   // What the broker could not carry still reaches this node's own sockets.
   publisher.deliverHere = receive
+  // A room the node no longer listens to starts over (from its next message) when it listens again.
+  subscriptions.onRoomDropped((roomId) => { node.order.forget(roomId) })
   if (positions !== undefined) {
     subscriptions.onRoomDropped((roomId) => { positions.forget(roomId) })
     // Back after the broker was away: membership events and messages published meanwhile never came.
@@ -48,4 +64,5 @@ export default fp(async (app) => {
   await broker.subscribe([nodeChannel(broker.nodeId)])
   app.decorate('delivery', node)
   app.decorate('subscriptions', subscriptions)
-}, { name: 'delivery', dependencies: ['db', 'engines', 'sessions', 'metrics'] })
+  app.addHook('onClose', async () => { node.close() })
+}, { name: 'delivery', dependencies: ['config', 'db', 'engines', 'sessions', 'metrics'] })

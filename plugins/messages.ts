@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import { MessageStore } from '../src/chat/message-store.js'
 import { messageEventBody } from '../src/chat/wire.js'
 import { toWireAttachment } from '../src/chat/attachments.js'
-import { buildFrame, Events } from '../src/protocol/events.js'
+import { Answers, buildFrame, Events } from '../src/protocol/events.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,12 +23,14 @@ export default fp(async (app) => {
       const attachment = stored.attachment === null ? undefined : toWireAttachment(stored.attachment, app.mediaLinks)
       const body = messageEventBody(row, input.sender, stored.room, attachment)
       const frame = buildFrame(Events.user_message, body)
+      const { origin } = input
+      // The sender's acknowledgement travels with the broadcast, in the room's seq order. The publisher
+      // never rejects: a broker that failed is logged and counted there.
       void app.publisher.toRoom(row.roomId, stored.recipients, frame, {
         seq: row.seq,
         ...(input.receivedAt !== undefined && { receivedAt: input.receivedAt }),
-        ...(input.origin !== undefined && { origin: { connectionId: input.origin } })
+        ...(origin !== undefined && { origin: { connectionId: origin.connectionId, slot: origin.slot, ack: buildFrame(Answers.user_message, body, origin.requestId) } })
       })
-      input.acknowledge?.(body)
       // The message's push outbox rows were written with it; the worker decides per recipient now.
       app.push.messageStored()
     },

@@ -92,6 +92,9 @@ export const ConfigSchema = Type.Object({
   // How long a message store waits for a free connection of the pool before "Server is busy, try again".
   DB_POOL_WAIT_MS: Int(5000, 1),
   PRESENCE_MAX_ROOM_MEMBERS: Int(100, 2),
+  // How long a node holds a room's message whose predecessor has not arrived before it reads the missing
+  // ones from the database (docs/protocol.md, "Delivery order").
+  DELIVERY_GAP_WAIT_MS: Int(200, 1),
   DEMO_SEED: Bool(true),
   // Behind a load balancer that sets X-Forwarded-For, the client's address is read from it (per-address limits).
   TRUST_PROXY: Bool(false),

@@ -8,7 +8,19 @@ import type { Broker, BrokerEvent, BrokerListener, Channel } from './types.js'
  * is serialized once and parsed by every receiving node, delivery is asynchronous (never inside
  * `publish`), and each node gets the events in publish order.
  */
+/**
+ * Faults a test injects into the bus, as a network would cause them: publishes that reject, events that
+ * are accepted and never reach a node, events that reach a node late (after the ones published later).
+ */
+export interface BusFaults {
+  rejectPublish?: boolean
+  lose?: (event: BrokerEvent, nodeId: string) => boolean
+  /** Milliseconds an event waits before it reaches the node. */
+  delay?: (event: BrokerEvent, nodeId: string) => number
+}
+
 export class MemoryBus {
+  faults: BusFaults = {}
   /** The devices each node has logged in, by node id (the shared store of src/presence/memory.ts). */
   readonly devices = new Map<string, Map<string, { userId: string, uuid: string, focusRoomId: string | null }>>()
   private readonly subscribers = new Map<Channel, Set<MemoryBusBroker>>()
@@ -60,8 +72,15 @@ export class MemoryBusBroker implements Broker {
 
   async publish (channel: Channel, event: BrokerEvent): Promise<void> {
     if (this.closed) throw new Error('broker closed')
+    const { faults } = this.bus
+    if (faults.rejectPublish === true) throw new Error('bus unreachable')
     const text = JSON.stringify(event)
-    for (const broker of this.bus.subscribersOf(channel)) broker.receive(channel, text)
+    for (const broker of this.bus.subscribersOf(channel)) {
+      if (faults.lose?.(event, broker.nodeId) === true) continue
+      const delay = faults.delay?.(event, broker.nodeId) ?? 0
+      if (delay > 0) setTimeout(() => { broker.receive(channel, text) }, delay)
+      else broker.receive(channel, text)
+    }
   }
 
   async subscribe (channels: Channel[]): Promise<void> {

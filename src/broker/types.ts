@@ -34,7 +34,7 @@ export interface RoomFrameEvent {
    * The connection whose command caused the event. It gets `ack` in place of `frame` (the sender's
    * acknowledgement, in the room's `seq` order), or nothing when there is no `ack` (it has its answer).
    */
-  origin?: { connectionId: string, ack?: string }
+  origin?: { connectionId: string, ack?: string, slot?: number }
   /** When the server received the message (ms since the epoch): delivery latency, measured where it is delivered. */
   receivedAt?: number
 }

@@ -5,7 +5,7 @@ import { isTransientDbError, sqlState } from '../db/errors.js'
 import type { FailureCode } from '../protocol/errors.js'
 import type { SenderProfile } from './users.js'
 import { CHANGE_ORDER_LOCK } from './change-order.js'
-import { toRoomHeader, type MessageEventBody, type RoomHeader } from './wire.js'
+import { toRoomHeader, type RoomHeader } from './wire.js'
 import type { AttachmentFacts } from './attachments.js'
 
 export type MessageType = 'TEXT' | 'IMAGE' | 'VIDEO' | 'FILE'
@@ -22,16 +22,15 @@ export interface NewMessage {
   receivedAt?: number
   /** An upload of the sender's that the message carries (its `media` is then the attachment's path). */
   attachmentId?: string | null
-  /** The connection that sent it: it gets the acknowledgement instead of the broadcast copy. */
-  origin?: string
   /**
-   * Sends the sender's acknowledgement; called right after the message is published, so that the
-   * sending socket, too, receives the room's messages in `seq` order.
+   * The connection that sent it and the answer slot its command took: the acknowledgement travels with
+   * the broadcast (broker → node → registry) and takes the broadcast copy's place on that connection, so
+   * the sending socket, too, receives the room's messages in `seq` order.
    */
-  acknowledge?: (body: MessageEventBody) => void
+  origin?: { connectionId: string, slot: number, requestId?: string | undefined }
   /**
-   * Answers the sender when nothing new was published (a retry of a stored message, or a failure).
-   * Acknowledgements and these answers go out in the order the messages were submitted.
+   * Answers the sender when nothing new was published (a retry of a stored message, or a failure), or
+   * when publishing broke. The connection's answer slots keep every answer in submission order.
    */
   answer?: (result: StoreResult) => void
 }
@@ -125,8 +124,10 @@ export class MessageStore {
           if (result.ok && !result.duplicate) this.onStored(result)
           else pending.input.answer?.(result)
         } catch (error) {
-          // One broken publish must not stop the queue: the other messages are still answered.
+          // One broken publish must not stop the queue, nor leave its sender unanswered: the message is
+          // stored, so it is answered as stored (the others are answered in their turn).
           this.onError(error, 1)
+          try { pending.input.answer?.(result) } catch (answerError) { this.onError(answerError, 1) }
         }
         pending.resolve(result)
       })

@@ -7,6 +7,7 @@ import { messageEventBody } from '../chat/wire.js'
 import { findAttachment, toWireAttachment } from '../chat/attachments.js'
 import { mediaPath } from '../chat/media-links.js'
 import { mediaOrigins } from '../config.js'
+import type { StoredMessage } from '../chat/message-store.js'
 import { successFrame } from '../protocol/answers.js'
 import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
@@ -24,6 +25,23 @@ export const UserMessage = commandSchema({
   // An upload of the sender's (POST /uploads) instead of a `media` URL.
   attachmentId: Type.Optional(Id)
 })
+
+/**
+ * How long a stored message's acknowledgement may take through the broker before it is sent directly:
+ * well past a gap fill (DELIVERY_GAP_WAIT_MS and a read), so that it fires only when an event was lost.
+ */
+const ackWaitMs = (gapWaitMs: number) => Math.max(2000, 10 * gapWaitMs)
+
+/** True when `promise` settled within `ms`. */
+async function within (promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms) })
+  try {
+    return await Promise.race([promise.then(() => true as const), timedOut])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 export default defineCommand({
   schema: UserMessage,
@@ -64,7 +82,11 @@ export default defineCommand({
 
     const { requestId } = input
     app.sessions.messagesIn++
-    const stored = app.messageStore.submit({
+    // The answer's place among the socket's answers is taken now, in arrival order.
+    const slot = conn.answers.take()
+    const answerWith = (result: StoredMessage) => successFrame(Answers.user_message, requestId, messageEventBody(result.row, session.profile, result.room,
+      result.attachment === null ? undefined : toWireAttachment(result.attachment, app.mediaLinks)))
+    const submitted = app.messageStore.submit({
       roomId: idString(input.roomId),
       sender: session.profile,
       content: content === '' && !isText ? null : content,
@@ -73,20 +95,24 @@ export default defineCommand({
       clientMessageId: input.clientMessageId ?? null,
       replyToMessageId: input.replyToMessageId === undefined ? null : idString(input.replyToMessageId),
       attachmentId: attachmentId ?? null,
-      origin: conn.id,
       receivedAt: Date.now(),
-      // A new message is acknowledged as it is published; a retry of a stored one, or a failure, is
-      // answered in its turn among the socket's other messages.
-      acknowledge: (body) => conn.send(successFrame(Answers.user_message, requestId, body)),
-      answer: (result) => conn.send(result.ok
-        ? successFrame(Answers.user_message, requestId, messageEventBody(result.row, session.profile, result.room,
-          result.attachment === null ? undefined : toWireAttachment(result.attachment, app.mediaLinks)))
-        : answerError(app, conn, 'user_message', requestId, result.code === 'INTERNAL' ? result.error : new CommandFailure(result.code)).answer!)
+      // A new message is acknowledged through the broker with its broadcast; a retry of a stored one, or
+      // a failure, is answered from here. The slot keeps them in the order the socket sent them.
+      origin: { connectionId: conn.id, slot, requestId },
+      answer: (stored) => conn.answers.fill(slot, stored.ok
+        ? answerWith(stored)
+        : answerError(app, conn, 'user_message', requestId, stored.code === 'INTERNAL' ? stored.error : new CommandFailure(stored.code)).answer!)
     })
     // The store keeps the order from here on: the socket's next message need not wait for this one.
     release()
-    const result = await stored
+    const result = await submitted
     if (!result.ok) reportFailure(result.code)
+    // The command ends when its answer is out, so whatever the socket sent next is answered after it. An
+    // acknowledgement the broker lost (it accepted the event and never delivered it) is sent from here.
+    if (!await within(conn.answers.answered(slot), ackWaitMs(config.DELIVERY_GAP_WAIT_MS)) && result.ok) {
+      app.log.warn({ connectionId: conn.id, messageId: result.row.id, roomId: result.row.roomId }, 'acknowledgement not delivered through the broker, sent directly')
+      conn.answers.fill(slot, answerWith(result))
+    }
     return undefined
   }
 })

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws'
 import { CloseCodes } from '../protocol/close-codes.js'
 import { FrameBudget } from './rate-limit.js'
 import type { SenderProfile } from '../chat/users.js'
+import { AnswerSlots } from './answer-slots.js'
 
 export interface SessionInfo {
   userId: string
@@ -53,6 +54,8 @@ export class Connection {
   private settled: Promise<void> = RESOLVED
   private pending = 0
   private readonly maxBufferedBytes: number
+  /** Made on first use: most sockets never have a message in flight. */
+  private slots: AnswerSlots | undefined
 
   constructor (id: string, socket: WebSocket, remoteAddress: string, maxBufferedBytes: number, budget = new FrameBudget(20, 100)) {
     this.id = id
@@ -85,6 +88,12 @@ export class Connection {
     this.next = released
     this.settled = Promise.all([earlier, done]).then(ignore, ignore)
     return done
+  }
+
+  /** The answers that leave in the order their commands arrived (a message's acknowledgement among them). */
+  get answers (): AnswerSlots {
+    this.slots ??= new AnswerSlots((frame) => { this.send(frame) })
+    return this.slots
   }
 
   /** Resolves once every queued command has finished (graceful shutdown). */

@@ -10,13 +10,15 @@ type Devices = Connection | Map<string, Connection>
 const uuidOf = (conn: Connection) => conn.session!.uuid
 
 /**
- * Sends `frame` to `conn`, or to the connection `origin` names its own `ack` (nothing without one):
- * `SENT`, `DROPPED` (the socket is closing or too slow to read) or `NONE`.
+ * Sends `frame` to `conn`, or to the connection `origin` names its own `ack` (nothing without one), in
+ * the answer slot the command took: `SENT`, `DROPPED` (the socket is closing or too slow to read) or `NONE`.
  */
 function sendTo (conn: Connection, frame: string, origin: DeliveryOrigin | undefined): number {
   if (origin !== undefined && conn.id === origin.connectionId) {
     if (origin.ack === undefined) return NONE
-    return conn.send(origin.ack) ? SENT : DROPPED
+    if (origin.slot === undefined) return conn.send(origin.ack) ? SENT : DROPPED
+    conn.answers.fill(origin.slot, origin.ack)
+    return SENT
   }
   return conn.send(frame) ? SENT : DROPPED
 }
@@ -28,6 +30,8 @@ const DROPPED = -1
 export interface DeliveryOrigin {
   connectionId: string
   ack?: string | undefined
+  /** The connection's answer slot for `ack` (Connection.answers). */
+  slot?: number | undefined
 }
 
 /**
@@ -155,6 +159,18 @@ export class SessionRegistry {
   private count (outcome: number): void {
     if (outcome === SENT) this.framesOut++
     else if (outcome === DROPPED) this.framesDropped++
+  }
+
+  /** Sends `origin.ack` to the connection `origin` names, if it belongs to one of `userIds` here. */
+  deliverToOrigin (userIds: Iterable<string>, origin: DeliveryOrigin): void {
+    if (origin.ack === undefined) return
+    for (const userId of userIds) {
+      for (const conn of this.devices(userId)) {
+        if (conn.id !== origin.connectionId) continue
+        this.count(sendTo(conn, '', origin))
+        return
+      }
+    }
   }
 
   get userCount (): number {
