@@ -3,7 +3,7 @@ import { DeliveryNode } from '../src/delivery/node.js'
 import { RoomSubscriptions } from '../src/delivery/subscriptions.js'
 import { PositionCheck } from '../src/delivery/position-check.js'
 import { nodeChannel, type BrokerEvent, type RoomFrameEvent } from '../src/broker/types.js'
-import { messagesBetween } from '../src/chat/room-catch-up.js'
+import { lastSeqs, messagesBetween } from '../src/chat/room-catch-up.js'
 import { buildFrame, Events } from '../src/protocol/events.js'
 
 declare module 'fastify' {
@@ -48,7 +48,11 @@ export default fp(async (app) => {
   })
   // What the broker could not carry still reaches this node's own sockets.
   publisher.deliverHere = receive
-  // A room the node no longer listens to starts over (from its next message) when it listens again.
+  // A room's delivery order starts at its last message before the node listens to it: whatever the
+  // subscription then brings after a gap is filled from the database. A room no longer listened to is forgotten.
+  subscriptions.onRoomsAdded(async (roomIds) => {
+    for (const [roomId, lastSeq] of await lastSeqs(db, roomIds)) node.order.startAt(roomId, lastSeq)
+  })
   subscriptions.onRoomDropped((roomId) => { node.order.forget(roomId) })
   if (positions !== undefined) {
     subscriptions.onRoomDropped((roomId) => { positions.forget(roomId) })

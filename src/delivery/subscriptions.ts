@@ -31,6 +31,7 @@ export class RoomSubscriptions {
   /** Room → how many users of this node are members: subscribed while above zero. */
   private readonly holders = new Map<string, number>()
   private readonly droppedListeners: Array<(roomId: string) => void> = []
+  private readonly addedListeners: Array<(roomIds: string[]) => Promise<void>> = []
   private readonly broker: Broker
   private readonly db: Db
   private readonly log: FastifyBaseLogger
@@ -49,6 +50,14 @@ export class RoomSubscriptions {
   /** The rooms this node listens to. */
   rooms (): IterableIterator<string> {
     return this.holders.keys()
+  }
+
+  /**
+   * Called before this node starts listening to rooms, and waited for: what is read then (a room's last
+   * `seq`) is older than anything the subscription brings.
+   */
+  onRoomsAdded (listener: (roomIds: string[]) => Promise<void>): void {
+    this.addedListeners.push(listener)
   }
 
   /** Called when this node stops listening to a room (its per-room state can go). */
@@ -86,7 +95,7 @@ export class RoomSubscriptions {
     const user = this.users.get(event.userId)
     if (user === undefined) return
     if (event.joined) {
-      if (this.hold(user, event.roomId)) void this.subscribe([roomChannel(event.roomId)])
+      if (this.hold(user, event.roomId)) void this.listen([event.roomId])
       return
     }
     isCurrentMember(this.db, event.roomId, event.userId).then((member) => {
@@ -121,7 +130,16 @@ export class RoomSubscriptions {
     const added = roomIds.filter((roomId) => this.hold(user, roomId))
     // Only rooms held before the reading began: a join that arrived during it is newer than the reading.
     for (const roomId of before) if (!current.has(roomId)) this.drop(user, roomId)
-    await this.subscribe(added.map(roomChannel))
+    await this.listen(added)
+  }
+
+  /** Subscribes to rooms new to this node, once the listeners of new rooms are done. */
+  private async listen (roomIds: string[]): Promise<void> {
+    if (roomIds.length === 0) return
+    for (const listener of this.addedListeners) {
+      await listener(roomIds).catch((error: unknown) => { this.log.warn({ err: error, rooms: roomIds.length }, 'preparing new rooms failed') })
+    }
+    await this.subscribe(roomIds.map(roomChannel))
   }
 
   /** Counts `user` among the room's holders; true when the node must start listening to it. */
