@@ -24,7 +24,7 @@ export default fp(async (app) => {
     gapWaitMs: app.config.DELIVERY_GAP_WAIT_MS,
     // A gap the broker left is read back as the broadcast carried it, for the room's members of now.
     fill: async (roomId, fromSeq, toSeq) => {
-      const missed = await messagesBetween(db, roomId, { afterSeq: fromSeq - 1, uptoSeq: toSeq }, toSeq - fromSeq + 1)
+      const missed = await messagesBetween(db, roomId, { afterSeq: fromSeq - 1, uptoSeq: toSeq }, toSeq - fromSeq + 1, app.mediaLinks)
       return missed.messages.map(({ seq, body }): RoomFrameEvent => ({
         type: 'room_frame', roomId, seq, userIds: missed.memberIds, frame: buildFrame(Events.user_message, body)
       }))
