@@ -1,19 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Database } from '../../src/db/client.js'
-import { listen, loggedIn, startNodes, textMessage, withoutPresence, type Frame, type NodeEngine, type TestClient } from '../helpers.js'
+import { listen, loggedIn, receivedSoFar, startNodes, textMessage, withoutPresence, type Frame, type NodeEngine, type TestClient } from '../helpers.js'
 
 const isMessage = (frame: Frame) => frame.command === 'user_message'
 const named = (command: string) => (frame: Frame) => frame.command === command
 
-/**
- * What a client has received by the time its own ping is answered: the server sent it everything before
- * the pong, so nothing of `command` in it means nothing was sent (a barrier, not a sleep).
- */
-async function receivedBefore (client: TestClient, command: string): Promise<Frame[]> {
-  await client.request({ command: 'ping' })
-  return client.pending().filter(named(command))
-}
+/** What `client` received of `command` up to a ping round trip (a barrier, not a sleep). */
+const receivedBefore = async (client: TestClient, command: string): Promise<Frame[]> => (await receivedSoFar(client)).filter(named(command))
 
 /**
  * The scenarios that must hold with clients spread over two nodes, run on `engine` (the in-memory bus
