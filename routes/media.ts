@@ -96,6 +96,8 @@ export default async function mediaRoutes (app: FastifyInstance) {
     if (item === undefined) return sendFailure(reply, 'ATTACHMENT_NOT_FOUND')
     // Private content: browsers may keep it for the life of a link, shared caches never.
     reply.header('cache-control', `private, max-age=${config.MEDIA_URL_TTL_S}`)
+    // The same URL answers differently by who asks when the bearer token decides.
+    reply.header('vary', 'Authorization')
     reply.header('x-content-type-options', 'nosniff')
     // Should a file ever be rendered as a page, it runs nothing and reaches nothing of this origin.
     reply.header('content-security-policy', "default-src 'none'; sandbox")

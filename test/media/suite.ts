@@ -248,6 +248,7 @@ export function attachmentSuite (storage: StorageUnderTest): ReturnType<typeof u
       assert.equal(direct.headers['x-content-type-options'], 'nosniff')
       assert.equal(direct.headers['content-security-policy'], "default-src 'none'; sandbox")
       assert.equal(direct.headers['cache-control'], 'private, max-age=600')
+      assert.equal(direct.headers.vary, 'Authorization')
       assert.match(String(direct.headers.etag), /^"[0-9a-f]{64}"$/)
       assert.equal((await server.inject({ url: documentAnswer.url, headers: { 'if-none-match': String(direct.headers.etag) } })).statusCode, 304)
       assert.equal((await server.inject({ url: videoAnswer.url, headers: { range: `bytes=${video.length}-` } })).statusCode, 416)
