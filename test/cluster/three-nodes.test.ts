@@ -82,6 +82,32 @@ test('users on three nodes create a room, chat, type, read, edit, delete and see
   for (const client of [owner, second, back]) client.close()
 })
 
+test('two senders on two nodes, 500 messages each into one room: every receiver on every node sees seq 1..1000 in order', { skip }, async () => {
+  const [a, b, c] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0], typeof cluster.nodes[0]]
+  const left = await deviceOn(a, 204)
+  const right = await deviceOn(b, 205)
+  const roomId = await groupRoom(left, [205, 206])
+  const receivers = [await deviceOn(c, 206), await deviceOn(a, 206, 'second-206'), await deviceOn(c, 204, 'second-204'), await deviceOn(b, 204, 'third-204')]
+  await right.next(isEvent('room_created'), 10_000)
+
+  const seqs = receivers.map(() => [] as number[])
+  const collect = receivers.map(async (client, index) => {
+    while (seqs[index]!.length < 1000) {
+      const frame = await client.next(isEvent('user_message', (message) => message.message.roomId === roomId), 60_000)
+      seqs[index]!.push(frame.message.seq as number)
+    }
+  })
+  const send = async (client: TestClient, name: string) => {
+    for (let index = 0; index < 500; index++) client.send({ command: 'user_message', roomId, messageType: 'TEXT', content: `${name} ${index}`, clientMessageId: `${name}-${index}` })
+    for (let index = 0; index < 500; index++) assert.equal((await client.next((frame) => frame.command === 'user_message' && frame.result !== undefined, 60_000)).result, 'success')
+  }
+  await Promise.all([send(left, 'left'), send(right, 'right')])
+  await Promise.all(collect)
+  const expected = Array.from({ length: 1000 }, (_, index) => index + 1)
+  for (const [index, got] of seqs.entries()) assert.deepEqual(got, expected, `receiver ${index}: seq in order, without gap or duplicate`)
+  for (const client of [left, right, ...receivers]) client.close()
+})
+
 test('a device logging in again on another node closes its old session there with session_replaced and 4002', { skip }, async () => {
   const [a, b] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0]]
   const first = await deviceOn(a, 207, 'phone')

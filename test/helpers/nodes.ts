@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type BuildOptions } from '../../src/app.js'
@@ -48,4 +49,17 @@ export async function startNodes (t: TestContext, database: Database, engine: No
     nodes.push(app)
   }
   return nodes
+}
+
+/**
+ * Redis (REDIS_URL), each cluster under a prefix of its own: the engine several nodes run in production.
+ * Undefined when REDIS_URL is unset.
+ */
+export function redisEngine (): NodeEngine | undefined {
+  const url = process.env.REDIS_URL
+  if (url === undefined || url === '') return undefined
+  return {
+    name: 'Redis',
+    cluster: async () => ({ config: { REDIS_URL: url, REDIS_PREFIX: `chat-test-${randomBytes(5).toString('hex')}:` } })
+  }
 }
