@@ -65,22 +65,44 @@ test('with the pool exhausted, a store waits at most DB_POOL_WAIT_MS, answers "S
   const before = await roomState(app)
 
   let release = () => {}
+  let holding = () => {}
+  const connectionTaken = new Promise<void>((resolve) => { holding = resolve })
   const held = database.db.transaction(async (tx) => {
     await tx.select({ id: chatRooms.id }).from(chatRooms).limit(1)
+    holding()
     await new Promise<void>((resolve) => { release = resolve })
   })
-  await sleep(50)
+  await connectionTaken
   const started = performance.now()
   assert.deepEqual(await send(sender, 'hàng đợi đầy'), BUSY)
   const waited = performance.now() - started
   assert.ok(waited >= 350 && waited < 3000, `answered after ${Math.round(waited)} ms`)
   release()
   await held
-  await sleep(100)
-  await assertNothingReached(member)
-  assert.deepEqual(await roomState(app), before)
+  // The next message goes through the same single connection after anything still queued for it: once it
+  // is stored, the refused one would have been too, had it not been withdrawn.
   assert.equal((await send(sender, 'hết tắc')).result, 'success')
+  const through = await member.next((frame) => frame.command === 'user_message')
+  assert.equal(through.message.content, 'hết tắc')
+  await assertNothingReached(member)
+  assert.deepEqual(await roomState(app), { stored: before.stored + 1, lastSeq: before.lastSeq + 1 })
 })
+
+/** Waits until a backend of `database` is seen sleeping in pg_sleep (the slow trigger), at most `timeoutMs`. */
+async function backendSleeping (database: string, timeoutMs = 10_000): Promise<void> {
+  const admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} })
+  try {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const [row] = await admin`SELECT count(*)::int AS sleeping FROM pg_stat_activity WHERE datname = ${database} AND wait_event = 'PgSleep'`
+      if ((row?.sleeping ?? 0) > 0) return
+      if (Date.now() > deadline) throw new Error(`no backend of ${database} was sleeping in the trigger within ${timeoutMs} ms`)
+      await sleep(20)
+    }
+  } finally {
+    await admin.end()
+  }
+}
 
 async function terminateBackends (adminUrl: string, database: string): Promise<void> {
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
@@ -98,7 +120,8 @@ test('PostgreSQL only (runs when DATABASE_URL is set): backends killed mid-trans
   t.after(() => db.database.db.execute('DROP TRIGGER IF EXISTS slow_message ON messages'))
 
   const answer = send(sender, 'giữa giao dịch')
-  await sleep(500) // the transaction holds the room lock and sleeps in the trigger
+  // The store's transaction is inside the trigger's sleep (it holds the room lock) when its backend is killed.
+  await backendSleeping(new URL(db.url!).pathname.slice(1))
   await terminateBackends(process.env.DATABASE_URL!, new URL(db.url!).pathname.slice(1))
   assert.deepEqual(await answer, BUSY)
   await assertNothingReached(member)
