@@ -10,8 +10,6 @@ import type { CommandDefinition } from './types.js'
 const CLOSE_CODE_MEANINGS: Record<keyof typeof CloseCodes, string> = {
   LOGOUT: 'logout (after `user_logout`)',
   SHUTTING_DOWN: 'the server is shutting down: reconnect with backoff',
-  INVALID_PAYLOAD: 'a text frame that is not valid UTF-8',
-  TOO_LARGE: 'a frame larger than MAX_PAYLOAD_BYTES',
   AUTH_TIMEOUT: 'not logged in within AUTH_TIMEOUT_MS',
   SESSION_REPLACED: 'the session was replaced by a newer login of the same (userId, uuid); `session_replaced` came first',
   SESSION_EXPIRED: 'the token expired without a `token_refresh`; `session_expired` came first',
@@ -20,7 +18,11 @@ const CLOSE_CODE_MEANINGS: Record<keyof typeof CloseCodes, string> = {
   TOO_SLOW: 'too slow to read: the send buffer passed MAX_BUFFERED_BYTES'
 }
 /** Sent by the WebSocket library itself, not by the server's code. */
-const LIBRARY_CLOSE_CODES = [{ code: 1008, name: 'POLICY_VIOLATION', meaning: 'a message split into more than MAX_FRAGMENTS fragments' }]
+const LIBRARY_CLOSE_CODES = [
+  { code: 1007, name: 'INVALID_PAYLOAD', meaning: 'a text frame that is not valid UTF-8' },
+  { code: 1008, name: 'POLICY_VIOLATION', meaning: 'a message split into more than MAX_FRAGMENTS fragments' },
+  { code: 1009, name: 'TOO_LARGE', meaning: 'a frame larger than MAX_PAYLOAD_BYTES' }
+]
 
 const CHANNEL = { $ref: '#/channels/chat' }
 const channelMessage = (key: string) => ({ $ref: `#/channels/chat/messages/${key}` })

@@ -1,9 +1,10 @@
-/** WebSocket close codes of the protocol (PROTOCOL.md, "Close codes"). */
+/**
+ * The WebSocket close codes the server's own code sends (PROTOCOL.md, "Close codes"). The `ws` library
+ * sends 1007, 1008 and 1009 itself, from the limits it is given (src/app.ts).
+ */
 export const CloseCodes = {
   LOGOUT: 1000,
   SHUTTING_DOWN: 1001,
-  INVALID_PAYLOAD: 1007,
-  TOO_LARGE: 1009,
   AUTH_TIMEOUT: 4001,
   SESSION_REPLACED: 4002,
   SESSION_EXPIRED: 4003,
