@@ -2,15 +2,14 @@ import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import { chatRooms, members } from '../db/schema.js'
 import { fail } from '../protocol/errors.js'
+import type { MemberRoleName } from '../protocol/wire-types.js'
 import { currentMemberIds, requireUsers, roomView, type RoomView } from './rooms.js'
-
-export type MemberRole = 'OWNER' | 'MEMBER'
 
 /**
  * The caller's role in a room, without locking; fails with "Chat room not found" when the room has no row
  * and "You are not a member of this room" when the user is not a current member.
  */
-export async function requireMember (db: Db | Tx, roomId: string, userId: string): Promise<MemberRole> {
+export async function requireMember (db: Db | Tx, roomId: string, userId: string): Promise<MemberRoleName> {
   const [row] = await db.select({ roomId: chatRooms.id, role: members.role }).from(chatRooms)
     .leftJoin(members, and(eq(members.roomId, chatRooms.id), eq(members.userId, userId), isNull(members.leftAt)))
     .where(eq(chatRooms.id, roomId))
@@ -33,7 +32,7 @@ export interface MembershipChange {
  * wholly before a membership change (and goes to the old members) or after it (and goes to the new ones).
  * Returns the caller's role; fails when the room does not exist or the caller is not a current member.
  */
-async function lockRoomAsMember (tx: Tx, roomId: string, callerId: string): Promise<MemberRole> {
+async function lockRoomAsMember (tx: Tx, roomId: string, callerId: string): Promise<MemberRoleName> {
   const [room] = await tx.select({ id: chatRooms.id }).from(chatRooms).where(eq(chatRooms.id, roomId)).for('update')
   if (room === undefined) return fail('ROOM_NOT_FOUND')
   const [caller] = await tx.select({ role: members.role }).from(members)

@@ -4,7 +4,7 @@ import { attachments, members, messages, type AttachmentRow, type MessageRow } f
 import { fail } from '../protocol/errors.js'
 import { takeChangeOrderLock } from './change-order.js'
 import { currentMemberIds } from './rooms.js'
-import type { MemberRole } from './membership.js'
+import type { MemberRoleName } from '../protocol/wire-types.js'
 
 export interface ChangedMessage {
   row: MessageRow
@@ -18,7 +18,7 @@ export interface ChangedMessage {
  * The message, locked for this transaction, with the caller's role in its room. A message in a room the
  * caller is not a current member of is "Message not found": its existence is not revealed.
  */
-async function lockOwnMessage (tx: Tx, messageId: string, userId: string): Promise<{ row: MessageRow, role: MemberRole }> {
+async function lockOwnMessage (tx: Tx, messageId: string, userId: string): Promise<{ row: MessageRow, role: MemberRoleName }> {
   const [found] = await tx.select({ row: messages, role: members.role }).from(messages)
     .innerJoin(members, and(eq(members.roomId, messages.roomId), eq(members.userId, userId), isNull(members.leftAt)))
     .where(eq(messages.id, messageId))

@@ -3,18 +3,17 @@ import { statementRunner, type StatementRunner } from '../db/statements.js'
 import type { MessageRow } from '../db/schema.js'
 import { isTransientDbError, sqlState } from '../db/errors.js'
 import type { FailureCode } from '../protocol/errors.js'
+import type { MessageTypeName } from '../protocol/wire-types.js'
 import type { SenderProfile } from './users.js'
 import { CHANGE_ORDER_LOCK } from './change-order.js'
 import { toRoomHeader, type RoomHeader } from './wire.js'
 import type { AttachmentFacts } from './attachments.js'
 
-export type MessageType = 'TEXT' | 'IMAGE' | 'VIDEO' | 'FILE'
-
 export interface NewMessage {
   roomId: string
   sender: SenderProfile
   content: string | null
-  messageType: MessageType
+  messageType: MessageTypeName
   media: string | null
   clientMessageId: string | null
   replyToMessageId: string | null
@@ -209,7 +208,7 @@ interface BatchRow {
   seq: number
   sender_id: string
   content: string | null
-  message_type: MessageType
+  message_type: MessageTypeName
   media: string | null
   client_message_id: string | null
   reply_to_message_id: string | null

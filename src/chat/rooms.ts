@@ -2,14 +2,11 @@ import { and, asc, eq, inArray, isNotNull, isNull } from 'drizzle-orm'
 import type { Db, Tx } from '../db/client.js'
 import { chatRooms, listings, members, users } from '../db/schema.js'
 import { fail } from '../protocol/errors.js'
+import type { RoomMemberShape } from '../protocol/wire-types.js'
 import { toRoomHeader, type RoomHeader } from './wire.js'
 
-export interface RoomMember {
-  userId: string
-  fullname: string
-  avatar: string | null
-  role: 'OWNER' | 'MEMBER'
-}
+/** A current member as room views list them (its schema: src/protocol/wire-types.ts). */
+export type RoomMember = RoomMemberShape
 
 /** A room as `room_create` and the room events show it: the header plus its current members. */
 export interface RoomView extends RoomHeader {

@@ -10,10 +10,10 @@ import { mediaOrigins } from '../config.js'
 import type { StoredMessage } from '../chat/message-store.js'
 import { successFrame } from '../protocol/answers.js'
 import { Answers } from '../protocol/events.js'
+import { MESSAGE_TYPES } from '../protocol/wire-types.js'
 import { defineCommand } from './types.js'
 
-export const MessageType = Type.Union([Type.Literal('TEXT'), Type.Literal('IMAGE'), Type.Literal('VIDEO'), Type.Literal('FILE')],
-  { errorMessage: oneOfMessage(['TEXT', 'IMAGE', 'VIDEO', 'FILE']) })
+export const MessageType = Type.Union(MESSAGE_TYPES.map((value) => Type.Literal(value)), { errorMessage: oneOfMessage(MESSAGE_TYPES) })
 
 export const UserMessage = commandSchema({
   roomId: Id,

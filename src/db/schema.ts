@@ -28,6 +28,7 @@ const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
 
 export const userRole = pgEnum('user_role', ['USER', 'AGENT', 'ADMIN'])
 export const userStatus = pgEnum('user_status', ['ACTIVE', 'INACTIVE', 'BANNED'])
+// The protocol's own lists of these words (src/protocol/wire-types.ts) must match; src/chat/wire.ts checks it.
 export const memberRole = pgEnum('member_role', ['OWNER', 'MEMBER'])
 export const messageType = pgEnum('message_type', ['TEXT', 'IMAGE', 'VIDEO', 'FILE'])
 
@@ -208,3 +209,4 @@ export const attachments = pgTable('attachments', {
 export type UserRow = typeof users.$inferSelect
 export type AttachmentRow = typeof attachments.$inferSelect
 export type MessageRow = typeof messages.$inferSelect
+export type MemberRow = typeof members.$inferSelect

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
-import type { MessageKind } from './render.js'
+import type { MessageTypeName } from '../protocol/wire-types.js'
 import type { PushProvider, PushTarget } from './types.js'
 
 /** A row a worker holds, with what it needs to decide and to render, read in the same statement. */
@@ -16,7 +16,7 @@ export interface ClaimedPush {
   /** When the message was stored (ms since the epoch): the delay and the TTL count from it. */
   createdAtMs: number
   /** The message as it is now (null when it has no row). */
-  messageType: MessageKind | null
+  messageType: MessageTypeName | null
   content: string | null
   deleted: boolean
   senderName: string | null
@@ -71,7 +71,7 @@ export async function claimDue (db: Db, limit: number, leaseMs: number, token: s
     doneDevices: (row.done_devices as string[] | null) ?? [],
     exceptDevice: row.except_device as string | null,
     createdAtMs: Number(row.created_ms),
-    messageType: row.message_type as MessageKind | null,
+    messageType: row.message_type as MessageTypeName | null,
     content: row.content as string | null,
     deleted: row.deleted === true,
     senderName: row.sender_name as string | null,

@@ -1,12 +1,11 @@
+import type { MessageTypeName } from '../protocol/wire-types.js'
 import type { PushNotification, PushSender, PushTarget } from './types.js'
-
-export type MessageKind = 'TEXT' | 'IMAGE' | 'VIDEO' | 'FILE'
 
 /** What a push about a message is made of (read again when it is sent). */
 export interface MessageFacts {
   roomId: string
   messageId: string
-  messageType: MessageKind
+  messageType: MessageTypeName
   content: string | null
   senderName: string
   roomTitle: string | null
