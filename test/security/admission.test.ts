@@ -100,3 +100,11 @@ test('over MAX_DEVICES_PER_USER a new device is refused with "Not allowed"; the 
   const again = await tablet.client.request({ command: 'user_login', userId: 14, token: tokenFor(app, 14), uuid: 'tablet' })
   assert.equal(again.result, 'success')
 })
+
+test('a client that offers permessage-deflate gets no compression (no compression bombs, no zlib memory per socket)', async (t) => {
+  const app = await build(t, db.database)
+  const ws = new WebSocket(await listen(app), { perMessageDeflate: true })
+  t.after(() => { ws.terminate() })
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  assert.equal(ws.extensions, '')
+})
