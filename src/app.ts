@@ -106,6 +106,7 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
 async function closeSockets (app: FastifyInstance): Promise<void> {
   const { sessions } = app
   sessions.closing = true
+  app.presenceSource.shuttingDown?.()
   const drained = Promise.all([...sessions.connections].map((conn) => conn.drained()))
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS).unref())])
   await app.messageStore.drain()

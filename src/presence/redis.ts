@@ -36,6 +36,8 @@ export class RedisPresence implements PresenceSource {
   private readonly timer: NodeJS.Timeout
   private renewing: Promise<void> | undefined
   private readonly goneListeners: Array<(userIds: string[]) => void> = []
+  /** Set when the node begins to shut down (`shuttingDown`). */
+  private leaving = false
   /** Users whose first device here logged in: whether another node had one already (see `onlineElsewhere`). */
   private readonly arrivals = new Map<string, Promise<boolean>>()
 
@@ -188,7 +190,9 @@ export class RedisPresence implements PresenceSource {
       this.local.delete(userId)
       this.arrivals.delete(userId)
       pipeline.zrem(this.onlineKey(userId), this.options.nodeId)
-      pipeline.srem(this.nodeUsersKey(this.options.nodeId), userId)
+      // While the node shuts down its users stay listed: those who do not come back elsewhere are
+      // announced offline by the node that sweeps this one.
+      if (!this.leaving) pipeline.srem(this.nodeUsersKey(this.options.nodeId), userId)
     }
     await this.exec(pipeline)
   }
@@ -214,6 +218,11 @@ export class RedisPresence implements PresenceSource {
       this.options.log.warn({ err: error }, 'presence renewal failed')
     }).finally(() => { this.renewing = undefined })
     return await this.renewing
+  }
+
+  /** The node begins to shut down: its devices leave, but its list of users stays for the sweep. */
+  shuttingDown (): void {
+    this.leaving = true
   }
 
   /**

@@ -35,6 +35,11 @@ export interface PresenceSource {
    * online nowhere (the dead node cannot announce it).
    */
   onGone?: (listener: (userIds: string[]) => void) => void
+  /**
+   * Shared sources: the node begins a graceful shutdown and announces nobody offline (its clients
+   * reconnect elsewhere); the source keeps what it needs to announce those who do not come back.
+   */
+  shuttingDown?: () => void
   /** Whether the source can answer right now (readiness). */
   healthy: () => boolean
   close: () => Promise<void>

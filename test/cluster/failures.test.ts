@@ -73,7 +73,9 @@ test('SIGTERM of one node mid-conversation: its clients are closed with 1001, no
   const leaving = await cluster.addNode('terminated')
   const sender = await deviceOn(leaving, 304)
   const reader = await deviceOn(a, 305)
-  const roomId = await groupRoom(sender, [305], [reader])
+  // A user of the stopped node who does not come back.
+  const gone = await deviceOn(leaving, 308)
+  const roomId = await groupRoom(sender, [305, 308], [reader, gone])
 
   const acknowledged = new Set<string>()
   const sending = (async () => {
@@ -108,6 +110,10 @@ test('SIGTERM of one node mid-conversation: its clients are closed with 1001, no
   const back = await deviceOn(b, 304)
   await say(back, roomId, 'back on b')
   await reader.next(messageIn(roomId, 'back on b'), 10_000)
+  // The stopped node said goodbye without announcing anyone offline (its clients reconnect elsewhere); a
+  // user who did not come back is announced once its lease has run out.
+  await reader.next(isEvent('presence', (frame) => frame.userId === '308' && frame.online === false), 10 * LEASE_MS)
+  assert.deepEqual(reader.pending().filter((frame) => frame.command === 'presence' && frame.userId === '304' && frame.online === false), [], 'the sender came back')
   for (const client of [reader, back]) client.close()
 })
 
