@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { minimumSecretBytes, type Config } from '../src/config.js'
+import type { Config } from '../src/config.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,15 +12,7 @@ export interface ConfigPluginOptions {
   config: Config
 }
 
+// Loading, checking and the start-up warnings are src/config.ts's; the plugin only hands the settings to the app.
 export default fp<ConfigPluginOptions>(async (app, opts) => {
-  const { config } = opts
-  if (config.JWT_SECRET === undefined && config.JWT_PUBLIC_KEY === undefined) {
-    app.log.warn({ host: config.HOST }, 'JWT_SECRET is not set: using the fixed development secret, accepted on a loopback address only (never do this in production)')
-  }
-  // Production refuses a short HMAC secret; elsewhere (tests, a laptop) it is said once and allowed.
-  const secretBytes = config.JWT_SECRET === undefined ? undefined : Buffer.byteLength(config.JWT_SECRET)
-  if (secretBytes !== undefined && secretBytes < minimumSecretBytes(config)) {
-    app.log.warn({ secretBytes, minimumBytes: minimumSecretBytes(config) }, 'JWT_SECRET is shorter than RFC 7518 asks: production refuses to start with it')
-  }
-  app.decorate('config', config)
+  app.decorate('config', opts.config)
 }, { name: 'config' })

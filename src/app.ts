@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import websocket from '@fastify/websocket'
 import configPlugin from '../plugins/config.js'
-import { loadConfig, renamedSettingsIn, type ConfigInput } from './config.js'
+import { configWarnings, loadConfig, type ConfigInput } from './config.js'
 import dbPlugin from '../plugins/db.js'
 import authPlugin from '../plugins/auth.js'
 import enginesPlugin from '../plugins/engines.js'
@@ -54,7 +54,7 @@ export async function buildApp (options: BuildOptions = {}): Promise<FastifyInst
     pluginTimeout: 120_000
   })
 
-  for (const renamed of renamedSettingsIn(source)) app.log.warn(renamed, `${renamed.setting} is deprecated: use ${renamed.replacement}`)
+  for (const warning of configWarnings(config, source)) app.log.warn(warning.fields, warning.message)
 
   // Infrastructure first: settings, database, token verification, the WebSocket server.
   await app.register(configPlugin, { config })

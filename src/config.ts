@@ -274,11 +274,32 @@ function checkPushConfig (config: Config): void {
   }
 }
 
-/** The old names `source` still uses, to be warned about once the logger exists. */
-export function renamedSettingsIn (source: ConfigInput | NodeJS.ProcessEnv): Array<{ setting: RenamedSetting, replacement: keyof Config }> {
+/** The old names `source` still uses. */
+function renamedSettingsIn (source: ConfigInput | NodeJS.ProcessEnv): Array<{ setting: RenamedSetting, replacement: keyof Config }> {
   return Object.entries(RENAMED_SETTINGS)
     .filter(([old]) => !isBlank((source as Record<string, unknown>)[old]))
     .map(([old, current]) => ({ setting: old as RenamedSetting, replacement: current }))
+}
+
+export interface ConfigWarning {
+  fields: Record<string, unknown>
+  message: string
+}
+
+/**
+ * Settings that work but deserve a word at start-up, said once the logger exists: old names, and outside
+ * production (where they are refusals) the development secret or a short one.
+ */
+export function configWarnings (config: Config, source: ConfigInput | NodeJS.ProcessEnv): ConfigWarning[] {
+  const warnings: ConfigWarning[] = renamedSettingsIn(source).map((renamed) => ({ fields: renamed, message: `${renamed.setting} is deprecated: use ${renamed.replacement}` }))
+  if (config.JWT_SECRET === undefined && config.JWT_PUBLIC_KEY === undefined) {
+    warnings.push({ fields: { host: config.HOST }, message: 'JWT_SECRET is not set: using the fixed development secret, accepted on a loopback address only (never do this in production)' })
+  }
+  const secretBytes = config.JWT_SECRET === undefined ? undefined : Buffer.byteLength(config.JWT_SECRET)
+  if (secretBytes !== undefined && secretBytes < minimumSecretBytes(config)) {
+    warnings.push({ fields: { secretBytes, minimumBytes: minimumSecretBytes(config) }, message: 'JWT_SECRET is shorter than RFC 7518 asks: production refuses to start with it' })
+  }
+  return warnings
 }
 
 /** The exact origins a browser may open /ws from; undefined when any origin is accepted. */

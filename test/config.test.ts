@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEV_JWT_SECRET, durationMs, loadConfig } from '../src/config.js'
+import { configWarnings, DEV_JWT_SECRET, durationMs, loadConfig } from '../src/config.js'
 import { buildApp } from '../src/app.js'
 import { useDatabase } from './helpers.js'
 import { buildLogged } from './security/log-capture.js'
@@ -109,4 +109,13 @@ test('attachment settings: limits by kind, a duration for the orphan lifetime, S
   assert.throws(() => loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:9000' }), /S3_BUCKET is required with S3_ENDPOINT/)
   assert.throws(() => loadConfig({ S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'id' }), /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together/)
   assert.throws(() => loadConfig({ MEDIA_ALLOWED_ORIGINS: 'https://cdn.example.com/' }), /MEDIA_ALLOWED_ORIGINS entry "https:\/\/cdn.example.com\/"/)
+})
+
+test('outside production the development secret and a short secret are warnings, not refusals; a good secret says nothing', () => {
+  const messages = (source: Record<string, string>) => configWarnings(loadConfig(source), source).map((warning) => warning.message)
+  assert.deepEqual(messages({}), ['JWT_SECRET is not set: using the fixed development secret, accepted on a loopback address only (never do this in production)'])
+  const short = configWarnings(loadConfig({ JWT_SECRET: 'short' }), {})
+  assert.deepEqual(short.map((warning) => warning.fields), [{ secretBytes: 5, minimumBytes: 32 }])
+  assert.deepEqual(messages({ JWT_SECRET: 'x'.repeat(32) }), [])
+  assert.deepEqual(messages({ JWT_SECRET: 'x'.repeat(32), JWT_ALGORITHMS: 'HS512' }), ['JWT_SECRET is shorter than RFC 7518 asks: production refuses to start with it'])
 })
