@@ -1,11 +1,16 @@
-import type { MemberRow, MessageRow } from '../db/schema.js'
-import type { AttachmentShape, MemberRoleName, MessageTypeName, RoomHeaderShape, WireMessageShape } from '../protocol/wire-types.js'
+import type { MemberRow, MessageRow, UserRow } from '../db/schema.js'
+import type { AttachmentShape, MemberRoleName, MessageTypeName, RoomHeaderShape, UserRoleName, UserStatusName, WireMessageShape } from '../protocol/wire-types.js'
 import type { SenderProfile } from './users.js'
 
 // The database's enums (src/db/schema.ts) may not import the protocol's words, so the two lists meet
 // here: a value added to one and not the other fails to compile.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
-const vocabularyAgrees: [Same<MessageRow['messageType'], MessageTypeName>, Same<MemberRow['role'], MemberRoleName>] = [true, true]
+const vocabularyAgrees: [
+  Same<MessageRow['messageType'], MessageTypeName>,
+  Same<MemberRow['role'], MemberRoleName>,
+  Same<UserRow['primaryRole'], UserRoleName>,
+  Same<UserRow['status'], UserStatusName>
+] = [true, true, true, true]
 void vocabularyAgrees
 
 /** The room header that travels with every message (`room` in the seed's frame). */

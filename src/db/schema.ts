@@ -26,9 +26,9 @@ const serialId = customType<{ data: string, driverData: string | number | bigint
 })
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
 
+// The protocol's own lists of these words (src/protocol/wire-types.ts) must match; src/chat/wire.ts checks it.
 export const userRole = pgEnum('user_role', ['USER', 'AGENT', 'ADMIN'])
 export const userStatus = pgEnum('user_status', ['ACTIVE', 'INACTIVE', 'BANNED'])
-// The protocol's own lists of these words (src/protocol/wire-types.ts) must match; src/chat/wire.ts checks it.
 export const memberRole = pgEnum('member_role', ['OWNER', 'MEMBER'])
 export const messageType = pgEnum('message_type', ['TEXT', 'IMAGE', 'VIDEO', 'FILE'])
 

@@ -32,7 +32,9 @@ export const MemberRoleName = words(MEMBER_ROLES)
 export type MemberRoleName = Static<typeof MemberRoleName>
 
 export const UserRoleName = words(['USER', 'AGENT', 'ADMIN'])
+export type UserRoleName = Static<typeof UserRoleName>
 export const UserStatusName = words(['ACTIVE', 'INACTIVE', 'BANNED'])
+export type UserStatusName = Static<typeof UserStatusName>
 
 /** The public profile of a user, as it appears in `sender` objects. */
 export const SenderProfileShape = Type.Object({
