@@ -5,6 +5,7 @@ import { PositionCheck } from '../src/delivery/position-check.js'
 import { nodeChannel, type BrokerEvent, type RoomFrameEvent } from '../src/broker/types.js'
 import { lastSeqs, messagesBetween } from '../src/chat/room-catch-up.js'
 import { buildFrame, Events } from '../src/protocol/events.js'
+import { endDisabledAccount, endReplacedSession } from '../src/sessions/lifecycle.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,7 +20,7 @@ export default fp(async (app) => {
   const { broker, publisher, sessions, db, metrics } = app
   const node = new DeliveryNode({
     sessions,
-    hooks: { endReplacedSession: app.endReplacedSession, endDisabledAccount: app.endDisabledAccount },
+    hooks: { endReplacedSession: (conn) => { endReplacedSession(app.log, conn) }, endDisabledAccount: (conn) => { endDisabledAccount(app.log, conn) } },
     log: app.log,
     gapWaitMs: app.config.DELIVERY_GAP_WAIT_MS,
     // A gap the broker left is read back as the broadcast carried it, for the room's members of now.

@@ -9,9 +9,6 @@ import { admitUpgrade, releaseUpgradeResponse } from '../src/sessions/admission.
 import { closeLabel } from '../src/metrics/counts.js'
 import { Failure, sendFailure } from './http-failures.js'
 
-/** Failed logins one socket may make before it is closed (password-guessing by token). */
-export const MAX_FAILED_LOGINS = 5
-
 export default async function wsRoute (app: FastifyInstance) {
   const { config, sessions, metrics } = app
   // Command names of the handler table label the metrics; any other name a client sends is `unknown`.
@@ -24,8 +21,7 @@ export default async function wsRoute (app: FastifyInstance) {
   // Origin and per-address checks run before the upgrade: a refused client gets a plain HTTP answer.
   // A plain GET (a browser tab, curl, a proxy that dropped the upgrade headers) is told what the endpoint wants.
   app.route({ method: 'GET', url: '/ws', schema: UPGRADE_SCHEMA, onRequest: admitUpgrade(app), preHandler: releaseUpgradeResponse, handler: upgradeRequired, wsHandler: (socket, request) => {
-    const budget = new FrameBudget(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST)
-    const conn = new Connection(`${node}-${++counter}`, socket, request.ip, config.MAX_BUFFERED_BYTES, budget)
+    const conn = new Connection(`${node}-${++counter}`, socket, request.ip, config.MAX_BUFFERED_BYTES, new FrameBudget(config.RATE_LIMIT_PER_S, config.RATE_LIMIT_BURST))
     sessions.add(conn)
     // No child logger per socket: at tens of thousands of idle sockets it is memory for nothing.
     const log = app.log
@@ -47,7 +43,9 @@ export default async function wsRoute (app: FastifyInstance) {
       // The budget is spent when the frame arrives, not when its turn comes in the queue.
       const frame = readFrame(data, isBinary)
       const command = commandOf(frame)
-      const admission = budget.admit(command === 'typing')
+      // What a command costs is its definition's business (src/commands/types.ts); this route names none.
+      const definition = command !== undefined && Object.hasOwn(commands, command) ? commands[command] : undefined
+      const admission = conn.budget.admit(definition?.budget === 'quiet')
       if (admission !== 'run') metrics.rateLimited.inc(admission)
       if (admission === 'drop') return
       if (admission === 'close') {
@@ -61,17 +59,12 @@ export default async function wsRoute (app: FastifyInstance) {
         if (conn.closed || !conn.runsCommands) return
         const outcome = await dispatch.answerFrame(conn, frame, admission === 'refuse', release)
         metrics.commands.inc(commandLabel(outcome.command), outcome.failure ?? 'success')
-        if (outcome.command === 'user_login') metrics.logins.inc(outcome.failure ?? 'success')
         if (outcome.answer !== undefined) {
           await earlier
           conn.send(outcome.answer)
         }
-        if (outcome.command === 'user_login' && outcome.failure !== undefined && outcome.failure !== 'RATE_LIMITED') {
-          log.info({ connectionId, code: outcome.failure }, 'login failed')
-          budget.charge(1)
-          if (++conn.failedLogins >= MAX_FAILED_LOGINS) conn.close(CloseCodes.FLOODING, 'Too many failed logins')
-        }
-      }, command !== undefined && commands[command]?.pipelined === true)
+        definition?.afterAnswer?.({ failure: outcome.failure }, { app, conn, log })
+      }, definition?.pipelined === true)
     })
     // In place of the plugin's listener, which holds the upgrade's request and reply for the socket's life;
     // like it, an error ends the socket at once.

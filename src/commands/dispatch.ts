@@ -74,7 +74,7 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
     try {
       let failure: FailureCode | undefined
       const reportFailure = (code: FailureCode) => { failure = code }
-      const body = await entry.definition.handler(request, { app, conn, log: app.log, release, reportFailure })
+      const body = await entry.definition.handler(request, { app, conn, log: app.log, release, reportFailure, session: conn.session })
       const answer = entry.definition.answer
       return { command: name, ...(failure !== undefined && { failure }), ...(body !== undefined && answer !== undefined && { answer: successFrame(answer, requestId, body) }) }
     } catch (error) {

@@ -12,8 +12,8 @@ export default defineCommand({
   schema: MessageDelete,
   answer: Answers.message_delete,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
-    const userId = conn.session!.userId
+  async handler (input, { app, conn, session }) {
+    const userId = session.userId
     const deleted = await deleteMessage(app.db, { messageId: idString(input.messageId), userId })
     const { row } = deleted
     const body = { roomId: row.roomId, messageId: row.id, deletedAt: isoTime(row.deletedAt!), syncToken: row.changeSeq }

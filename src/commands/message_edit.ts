@@ -17,12 +17,11 @@ export default defineCommand({
   schema: MessageEdit,
   answer: Answers.message_edit,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
+  async handler (input, { app, conn, session }) {
     const errors: FieldError[] = []
     checkMessageText('/content', input.content, app.config.MAX_MESSAGE_CHARS, errors)
     if (errors.length > 0) fail('INVALID_FORMAT', errors)
-    const session = conn.session!
-    const edited = await editMessage(app.db, {
+        const edited = await editMessage(app.db, {
       messageId: idString(input.messageId),
       userId: session.userId,
       content: input.content,

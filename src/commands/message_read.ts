@@ -13,8 +13,8 @@ export default defineCommand({
   schema: MessageRead,
   answer: Answers.message_read,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
-    const userId = conn.session!.userId
+  async handler (input, { app, conn, session }) {
+    const userId = session.userId
     const roomId = idString(input.roomId)
     const messageId = idString(input.messageId)
     const moved = await markRead(app.db, roomId, userId, messageId)
@@ -22,7 +22,7 @@ export default defineCommand({
       // Every member's devices, the reader's other devices included (they clear their unread badge).
       await publishRoomEvent(app.publisher, roomId, moved.recipients, buildFrame(Events.message_read, { roomId, userId, messageId, readAt: isoTime(moved.readAt) }), conn.id)
       // The notification for the room goes from the reader's other devices too.
-      await app.push.roomRead(userId, roomId, messageId, conn.session!.uuid)
+      await app.push.roomRead(userId, roomId, messageId, session.uuid)
     }
     return {}
   }

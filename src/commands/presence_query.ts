@@ -14,8 +14,8 @@ export default defineCommand({
   schema: PresenceQuery,
   answer: Answers.presence_query,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
-    const callerId = conn.session!.userId
+  async handler (input, { app, session }) {
+    const callerId = session.userId
     const asked = [...new Set(input.userIds.map(idString))]
     // Users sharing no room with the caller are left out without a word: their existence is not revealed.
     const visible = new Set(await roomPeers(app.db, callerId, asked.filter((id) => id !== callerId)))

@@ -11,8 +11,8 @@ export default defineCommand({
   schema: PushRegister,
   answer: Answers.push_register,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
-    const { userId, uuid } = conn.session!
+  async handler (input, { app, session }) {
+    const { userId, uuid } = session
     const registration = readRegistration(input, { userId, deviceUuid: uuid }, { production: app.config.NODE_ENV === 'production', providers: app.push.providers })
     await registerDevice(app.db, registration)
     app.log.info({ userId, uuid, provider: registration.provider }, 'push registered')

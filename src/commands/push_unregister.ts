@@ -10,8 +10,8 @@ export default defineCommand({
   schema: PushUnregister,
   answer: Answers.push_unregister,
   requiresAuth: true,
-  async handler (_input, { app, conn }) {
-    const { userId, uuid } = conn.session!
+  async handler (_input, { app, session }) {
+    const { userId, uuid } = session
     await unregisterDevice(app.db, userId, uuid)
     return {}
   }

@@ -10,8 +10,8 @@ export default defineCommand({
   schema: RoomAddMember,
   answer: Answers.room_add_member,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
-    const callerId = conn.session!.userId
+  async handler (input, { app, conn, session }) {
+    const callerId = session.userId
     const userId = idString(input.userId)
     const change = await addMember(app.db, idString(input.roomId), callerId, userId)
     if (change.changed) await publishMemberAdded(app.publisher, change.room, userId, callerId, conn.id)

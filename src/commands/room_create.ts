@@ -20,8 +20,8 @@ export default defineCommand({
   schema: RoomCreate,
   answer: Answers.room_create,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
-    const callerId = conn.session!.userId
+  async handler (input, { app, conn, session }) {
+    const callerId = session.userId
     if (input.listingId !== undefined && input.memberIds !== undefined) {
       fail('INVALID_FORMAT', [{ path: '/memberIds', message: 'must not be given together with listingId' }])
     }

@@ -14,8 +14,8 @@ export const RoomFocus = commandSchema({
 export default defineCommand({
   schema: RoomFocus,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
-    const { userId, uuid } = conn.session!
+  async handler (input, { app, session }) {
+    const { userId, uuid } = session
     // Kept by the presence source, so that a push worker on any node can ask.
     app.presenceSource.focus({ userId, uuid }, input.roomId === null ? null : idString(input.roomId))
     return undefined

@@ -17,9 +17,9 @@ export default defineCommand({
   schema: RoomHistory,
   answer: Answers.room_history,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
+  async handler (input, { app, session }) {
     const roomId = idString(input.roomId)
-    await requireMember(app.db, roomId, conn.session!.userId)
+    await requireMember(app.db, roomId, session.userId)
     const page = await roomHistory(app.db, roomId, {
       limit: Math.min(input.limit ?? HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT),
       ...(input.beforeMessageId !== undefined && { beforeId: idString(input.beforeMessageId) }),

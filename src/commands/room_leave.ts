@@ -10,8 +10,8 @@ export default defineCommand({
   schema: RoomLeave,
   answer: Answers.room_leave,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
-    const userId = conn.session!.userId
+  async handler (input, { app, conn, session }) {
+    const userId = session.userId
     const roomId = idString(input.roomId)
     const change = await removeMember(app.db, roomId, userId, userId)
     if (change.changed) await publishMemberRemoved(app.publisher, { roomId, userId, removedBy: userId, memberIds: change.memberIds }, conn.id)

@@ -16,10 +16,10 @@ export default defineCommand({
   schema: RoomList,
   answer: Answers.room_list,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
+  async handler (input, { app, session }) {
     const before = input.before === undefined ? undefined : decodeCursor(input.before)
     if (input.before !== undefined && before === undefined) fail('INVALID_FORMAT', [{ path: '/before', message: 'must be a nextCursor from an earlier room_list' }])
-    return listRooms(app.db, conn.session!.userId, {
+    return listRooms(app.db, session.userId, {
       limit: Math.min(input.limit ?? ROOM_LIST_DEFAULT_LIMIT, ROOM_LIST_MAX_LIMIT),
       ...(before !== undefined && { before })
     }, app.mediaLinks)

@@ -27,7 +27,7 @@ export default defineCommand({
   schema: RoomMute,
   answer: Answers.room_mute,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
+  async handler (input, { app, session }) {
     let until: Date | 'until-unmuted' | null = 'until-unmuted'
     if (typeof input.until === 'string') {
       const parsed = ISO_TIME.test(input.until) && realDay(input.until) ? new Date(input.until) : undefined
@@ -36,7 +36,7 @@ export default defineCommand({
     } else if (input.until === null) {
       until = null
     }
-    const state = await muteRoom(app.db, idString(input.roomId), conn.session!.userId, until)
+    const state = await muteRoom(app.db, idString(input.roomId), session.userId, until)
     return { roomId: idString(input.roomId), muted: state.muted, mutedUntil: state.until === null ? null : isoTime(state.until) }
   }
 })

@@ -10,8 +10,8 @@ export default defineCommand({
   schema: RoomRemoveMember,
   answer: Answers.room_remove_member,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
-    const removedBy = conn.session!.userId
+  async handler (input, { app, conn, session }) {
+    const removedBy = session.userId
     const roomId = idString(input.roomId)
     const userId = idString(input.userId)
     const change = await removeMember(app.db, roomId, removedBy, userId)

@@ -12,7 +12,7 @@ export default defineCommand({
   schema: Sync,
   answer: Answers.sync,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
-    return { ...await changesSince(app.db, conn.session!.userId, idString(input.since), app.mediaLinks) }
+  async handler (input, { app, session }) {
+    return { ...await changesSince(app.db, session.userId, idString(input.since), app.mediaLinks) }
   }
 })

@@ -16,10 +16,9 @@ export default defineCommand({
   schema: TokenRefresh,
   answer: Answers.token_refresh,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
+  async handler (input, { app, conn, session }) {
     const token = app.verifyToken(input.token)
-    const session = conn.session!
-    if (token.userId !== session.userId) fail('FORBIDDEN')
+        if (token.userId !== session.userId) fail('FORBIDDEN')
     // A banned or deactivated user gets no longer session (the status check closes the socket soon).
     const user = await findUser(app.db, session.userId)
     if (user === undefined) return fail('USER_NOT_FOUND')

@@ -28,8 +28,10 @@ const throttleOf = (app: FastifyInstance): TypingThrottle => {
 export default defineCommand({
   schema: Typing,
   requiresAuth: true,
-  async handler (input, { app, conn }) {
-    const userId = conn.session!.userId
+  // Indicators have a budget of their own and are dropped unanswered over it: best-effort.
+  budget: 'quiet',
+  async handler (input, { app, session }) {
+    const userId = session.userId
     const roomId = idString(input.roomId)
     // One index range read gives both the membership check and the recipients.
     const memberIds = await currentMemberIds(app.db, roomId)

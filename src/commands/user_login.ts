@@ -4,6 +4,7 @@ import { fail } from '../protocol/errors.js'
 import { findUser, toLoginUser, toSenderProfile } from '../chat/users.js'
 import { startSession } from '../sessions/lifecycle.js'
 import { Answers } from '../protocol/events.js'
+import { CloseCodes } from '../protocol/close-codes.js'
 import { defineCommand } from './types.js'
 
 export const UserLogin = commandSchema({
@@ -13,10 +14,21 @@ export const UserLogin = commandSchema({
   uuid: Type.String({ minLength: 1, maxLength: 128 })
 })
 
+/** Failed logins one socket may make before it is closed (password-guessing by token). */
+export const MAX_FAILED_LOGINS = 5
+
 export default defineCommand({
   schema: UserLogin,
   answer: Answers.user_login,
   requiresAuth: false,
+  // A failed login costs one more frame of the budget, and the fifth closes the socket.
+  afterAnswer ({ failure }, { app, conn, log }) {
+    app.metrics.logins.inc(failure ?? 'success')
+    if (failure === undefined || failure === 'RATE_LIMITED') return
+    log.info({ connectionId: conn.id, code: failure }, 'login failed')
+    conn.budget.charge(1)
+    if (++conn.failedLogins >= MAX_FAILED_LOGINS) conn.close(CloseCodes.FLOODING, 'Too many failed logins')
+  },
   async handler (input, { app, conn }) {
     const token = app.verifyToken(input.token)
     if (token.userId !== idString(input.userId)) fail('INVALID_TOKEN')

@@ -10,8 +10,8 @@ export default defineCommand({
   schema: UserLogout,
   answer: Answers.user_logout,
   requiresAuth: true,
-  async handler (_input, { app, conn }) {
-    const { userId, uuid } = conn.session!
+  async handler (_input, { app, conn, session }) {
+    const { userId, uuid } = session
     app.log.info({ userId, uuid, connectionId: conn.id }, 'logout')
     // Whatever the client sent after the logout is already queued: none of it may run.
     conn.runsCommands = false

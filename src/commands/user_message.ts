@@ -48,7 +48,7 @@ export default defineCommand({
   answer: Answers.user_message,
   requiresAuth: true,
   pipelined: true,
-  async handler (input, { app, conn, release, reportFailure }) {
+  async handler (input, { app, conn, release, reportFailure, session }) {
     const { config } = app
     const content = input.content ?? null
     const isText = input.messageType === 'TEXT'
@@ -68,8 +68,7 @@ export default defineCommand({
     }
     const mediaError = media === null || attachmentId !== undefined ? undefined : mediaProblem(media, config.NODE_ENV === 'production', mediaOrigins(config))
     if (mediaError !== undefined) errors.push({ path: '/media', message: mediaError })
-    const session = conn.session!
-    if (attachmentId !== undefined) {
+        if (attachmentId !== undefined) {
       // Checked here for a clear answer; the store checks again, under the attachment's lock.
       const attachment = await findAttachment(app.db, attachmentId)
       if (attachment === undefined || attachment.ownerId !== session.userId || attachment.state !== 'ready' || attachment.messageId !== null) {

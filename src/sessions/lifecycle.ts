@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { CloseCodes } from '../protocol/close-codes.js'
 import { fail } from '../protocol/errors.js'
 import { userChannel } from '../broker/types.js'
@@ -6,6 +6,22 @@ import type { Connection, SessionInfo } from './connection.js'
 import { buildFrame, Events } from '../protocol/events.js'
 
 const SESSION_EXPIRED = buildFrame(Events.session_expired, {})
+const SESSION_REPLACED = buildFrame(Events.session_replaced, {})
+const ACCOUNT_DISABLED = buildFrame(Events.account_disabled, {})
+
+/** Tells a connection that a newer login of the same device took over, and closes it with 4002. */
+export function endReplacedSession (log: FastifyBaseLogger, conn: Connection): void {
+  log.info({ userId: conn.session?.userId, uuid: conn.session?.uuid, connectionId: conn.id }, 'session replaced')
+  conn.send(SESSION_REPLACED)
+  conn.close(CloseCodes.SESSION_REPLACED, 'Session replaced')
+}
+
+/** Tells a connection that its account is no longer active, and closes it with 4004. */
+export function endDisabledAccount (log: FastifyBaseLogger, conn: Connection): void {
+  log.info({ userId: conn.session?.userId, uuid: conn.session?.uuid, connectionId: conn.id }, 'account disabled, closing')
+  conn.send(ACCOUNT_DISABLED)
+  conn.close(CloseCodes.ACCOUNT_DISABLED, 'Account disabled')
+}
 
 /**
  * Makes `conn` the session of (userId, uuid), taking over any older connection of that device. A new
@@ -44,7 +60,7 @@ export async function startSession (app: FastifyInstance, conn: Connection, info
     return
   }
   const replaced = app.sessions.register(conn, info.userId, info.uuid)
-  if (replaced !== undefined) app.endReplacedSession(replaced)
+  if (replaced !== undefined) endReplacedSession(app.log, replaced)
   app.presenceSource.deviceConnected({ userId: info.userId, uuid: info.uuid })
   // The node listens to the user's channel and rooms before the login is answered: what the client sends
   // or is sent from then on, on any node, reaches it.
