@@ -29,7 +29,7 @@ export async function build (t: TestContext, database: Database, config: ConfigI
   await seedDemoData(database.db)
   // Production serves /metrics on a port of its own (9464 by default): a test app takes a free one, so that
   // two suites running side by side never compete for it.
-  const metricsPort = config.NODE_ENV === 'production' && !('METRICS_PORT' in config) ? { METRICS_PORT: 0 } : {}
+  const metricsPort = config.NODE_ENV === 'production' && !('METRICS_PORT' in config) && !('METRICS_TOKEN' in config) ? { METRICS_PORT: 0 } : {}
   const app = await buildApp({ config: { ...TEST_CONFIG, ...metricsPort, ...config }, database, ...options })
   t.after(() => app.close())
   await app.ready()
