@@ -1,3 +1,4 @@
+import { endReplacedSession } from '../src/sessions/lifecycle.js'
 import fp from 'fastify-plugin'
 import { presenceAudiences, recordLastSeen } from '../src/chat/presence.js'
 import type { PresenceSource } from '../src/presence/types.js'
@@ -80,6 +81,24 @@ export default fp(async (app) => {
     const at = new Date()
     for (const userId of userIds) queue({ userId, online: false, at })
   })
+
+  // A takeover published while Redis was away never reached the older session's node. Once Redis is back
+  // (and again a renewal later, when every node has written its devices again), a device held here and
+  // taken later on another node is closed as a takeover would have closed it.
+  if (source.superseded !== undefined) {
+    const superseded = source.superseded.bind(source)
+    const closeSuperseded = async () => {
+      for (const { userId, uuid } of await superseded()) {
+        const conn = sessions.device(userId, uuid)
+        if (conn !== undefined && !conn.closed) endReplacedSession(app.log, conn)
+      }
+    }
+    const check = () => { closeSuperseded().catch((error: unknown) => { app.log.warn({ err: error }, 'superseded sessions check failed') }) }
+    app.broker.onResume?.(() => {
+      check()
+      setTimeout(check, Math.ceil(app.config.PRESENCE_LEASE_MS / 3) + 100).unref()
+    })
+  }
 
   app.decorate('presence', {
     source,

@@ -36,6 +36,8 @@ export class RedisPresence implements PresenceSource {
   private readonly timer: NodeJS.Timeout
   private renewing: Promise<void> | undefined
   private readonly goneListeners: Array<(userIds: string[]) => void> = []
+  /** When each device of this node (`user:uuid`) logged in: of two nodes holding one device, the later wins. */
+  private readonly loggedInAt = new Map<string, number>()
   /** Set when the node begins to shut down (`shuttingDown`). */
   private leaving = false
   /** Users whose first device here logged in: whether another node had one already (see `onlineElsewhere`). */
@@ -121,7 +123,8 @@ export class RedisPresence implements PresenceSource {
       for (const [field, value] of Object.entries(devices as Record<string, string>)) {
         const at = field.lastIndexOf('@')
         const node = field.slice(at + 1)
-        if (live.has(node)) found.push({ userId, uuid: field.slice(0, at), nodeId: node, focusRoomId: (JSON.parse(value) as { focus: string | null }).focus })
+        const entry = JSON.parse(value) as { focus: string | null, since?: number }
+        if (live.has(node)) found.push({ userId, uuid: field.slice(0, at), nodeId: node, focusRoomId: entry.focus, since: entry.since ?? 0 })
       }
       states.set(userId, found)
     })
@@ -158,6 +161,7 @@ export class RedisPresence implements PresenceSource {
     const first = devices === undefined
     if (devices === undefined) this.local.set(userId, devices = new Map())
     devices.set(uuid, null)
+    this.loggedInAt.set(`${userId}:${uuid}`, Date.now())
     if (!first) {
       await this.write([userId], [[userId, uuid]])
       return
@@ -184,6 +188,7 @@ export class RedisPresence implements PresenceSource {
   async disconnected (userId: string, uuid: string): Promise<void> {
     const devices = this.local.get(userId)
     if (devices?.delete(uuid) !== true) return
+    this.loggedInAt.delete(`${userId}:${uuid}`)
     const pipeline = this.redis.pipeline()
     pipeline.hdel(this.devicesKey(userId), this.deviceField(uuid))
     if (devices.size === 0) {
@@ -218,6 +223,24 @@ export class RedisPresence implements PresenceSource {
       this.options.log.warn({ err: error }, 'presence renewal failed')
     }).finally(() => { this.renewing = undefined })
     return await this.renewing
+  }
+
+  /**
+   * This node's devices that another live node holds too, logged in there later: a takeover whose event
+   * never arrived (Redis was away when it was published). Read from what the nodes wrote since Redis came back.
+   */
+  async superseded (): Promise<Array<{ userId: string, uuid: string }>> {
+    const found: Array<{ userId: string, uuid: string }> = []
+    const users = [...this.local.keys()]
+    for (let start = 0; start < users.length; start += RENEW_CHUNK) {
+      for (const [userId, devices] of await this.devicesOf(users.slice(start, start + RENEW_CHUNK))) {
+        for (const device of devices) {
+          const mine = this.loggedInAt.get(`${userId}:${device.uuid}`)
+          if (device.nodeId !== this.options.nodeId && mine !== undefined && (device.since ?? 0) > mine) found.push({ userId, uuid: device.uuid })
+        }
+      }
+    }
+    return found
   }
 
   /** The node begins to shut down: its devices leave, but its list of users stays for the sweep. */
@@ -287,7 +310,7 @@ export class RedisPresence implements PresenceSource {
     for (const [userId, uuid] of devices) {
       const focus = this.local.get(userId)?.get(uuid)
       if (focus === undefined) continue
-      pipeline.hset(this.devicesKey(userId), this.deviceField(uuid), JSON.stringify({ focus }))
+      pipeline.hset(this.devicesKey(userId), this.deviceField(uuid), JSON.stringify({ focus, since: this.loggedInAt.get(`${userId}:${uuid}`) ?? 0 }))
       pipeline.pexpire(this.devicesKey(userId), KEY_LEASES * leaseMs)
     }
     const answers = await this.exec(pipeline)

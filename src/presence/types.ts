@@ -12,6 +12,8 @@ export interface DevicePresence {
   nodeId: string
   /** The room the client says is in the foreground (`room_focus`), or null. */
   focusRoomId: string | null
+  /** When it logged in (ms), where the source knows it. */
+  since?: number
 }
 
 export interface PresenceSource {
@@ -40,6 +42,11 @@ export interface PresenceSource {
    * reconnect elsewhere); the source keeps what it needs to announce those who do not come back.
    */
   shuttingDown?: () => void
+  /**
+   * Shared sources: devices of this node that another node holds too and took later (a takeover whose
+   * event was lost while the broker was away).
+   */
+  superseded?: () => Promise<Array<{ userId: string, uuid: string }>>
   /** Whether the source can answer right now (readiness). */
   healthy: () => boolean
   close: () => Promise<void>

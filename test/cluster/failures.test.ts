@@ -117,7 +117,7 @@ test('SIGTERM of one node mid-conversation: its clients are closed with 1001, no
   for (const client of [reader, back]) client.close()
 })
 
-test('Redis stopped and restarted mid-conversation: local delivery goes on, /readyz says the broker is down, and what was stored meanwhile reaches the other node', { skip }, async () => {
+test('Redis stopped and restarted mid-conversation: local delivery goes on, /readyz says the broker is down, what was stored meanwhile reaches the other node, and a takeover made meanwhile is completed', { skip }, async () => {
   const [a, b] = cluster.nodes as [NodeProcess, NodeProcess]
   const redis = cluster.redis!
   const here = await deviceOn(a, 306)
@@ -126,6 +126,7 @@ test('Redis stopped and restarted mid-conversation: local delivery goes on, /rea
   const roomId = await groupRoom(here, [307], [hereToo, there])
   await say(here, roomId, 'before')
   for (const client of [hereToo, there]) await client.next(messageIn(roomId, 'before'), 10_000)
+  const olderSession = await deviceOn(a, 309, 'phone')
 
   await redis.stop()
   await until('node a reports the broker down', async () => (await a.readiness()).status === 503)
@@ -136,11 +137,17 @@ test('Redis stopped and restarted mid-conversation: local delivery goes on, /rea
   // Stored and answered as usual, and delivered on the sender's own node.
   await say(here, roomId, 'during')
   await hereToo.next(messageIn(roomId, 'during'), 10_000)
+  // The same device logs in on the other node: the takeover cannot cross now.
+  const newerSession = await deviceOn(b, 309, 'phone')
 
   await redis.start()
   await until('both nodes ready again', async () => (await a.readiness()).status === 200 && (await b.readiness()).status === 200)
   // The other node catches up from the database (position check) without any client asking.
   await there.next(messageIn(roomId, 'during'), 10_000)
+  // The takeover that could not cross is made once the nodes see each other's devices again.
+  await olderSession.next(isEvent('session_replaced'), 10_000)
+  assert.equal((await olderSession.closedWithin(10_000)).code, 4002)
+  assert.equal((await newerSession.request({ command: 'ping' })).command, 'pong')
   // Cross-node delivery is back by itself.
   await say(there, roomId, 'after')
   for (const client of [here, hereToo]) await client.next(messageIn(roomId, 'after'), 10_000)
@@ -148,7 +155,7 @@ test('Redis stopped and restarted mid-conversation: local delivery goes on, /rea
   const sync = await there.request({ command: 'sync', since: '0' })
   const contents = (sync.messages as Frame[]).filter((message) => message.roomId === roomId).map((message) => message.content)
   assert.deepEqual(contents, ['before', 'during', 'after'])
-  for (const client of [here, hereToo, there]) client.close()
+  for (const client of [here, hereToo, there, newerSession]) client.close()
   const rows = await cluster.database.db.select().from(messages).where(and(eq(messages.roomId, roomId)))
   assert.equal(rows.length, 3)
 })

@@ -42,7 +42,11 @@ test('devices carry their node and room focus; a takeover\'s old node leaving do
   await b.presence.focused('4', 'phone', '1')
   await a.presence.disconnected('4', 'phone')
   const devices = await a.presence.devicesOf(['4', '14'])
-  assert.deepEqual(devices.get('4'), [{ userId: '4', uuid: 'phone', nodeId: 'node-b', focusRoomId: '1' }])
+  const [device, ...others] = devices.get('4') ?? []
+  assert.deepEqual(others, [])
+  const { since, ...rest } = device!
+  assert.deepEqual(rest, { userId: '4', uuid: 'phone', nodeId: 'node-b', focusRoomId: '1' })
+  assert.equal(typeof since, 'number', 'when the device logged in')
   assert.deepEqual(devices.get('14'), [])
 })
 
