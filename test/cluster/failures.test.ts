@@ -99,15 +99,17 @@ test('SIGTERM of one node mid-conversation: its clients are closed with 1001, no
   await collecting
   assert.equal((await exit).code, 0, leaving.output())
   assert.ok(acknowledged.size > 0, 'some messages were acknowledged before the shutdown')
+  // The sender reconnects to another node at once, well within its presence lease.
+  const back = await deviceOn(b, 304)
 
   const stored = await cluster.database.db.select({ content: messages.content }).from(messages).where(eq(messages.roomId, roomId))
   const storedContents = new Set(stored.map((row) => row.content))
   for (const content of acknowledged) assert.ok(storedContents.has(content), `acknowledged ${content} is stored`)
-  // The reader on another node receives every stored message, live.
+  // The reader on another node receives every stored message: live, or from the position check when the
+  // stopping node's last publications did not get out (allow for a loaded machine's stalls).
   const received = new Set<string>()
-  while (received.size < stored.length) received.add((await reader.next(messageIn(roomId), 10_000)).message.content as string)
-  // The sender reconnects to another node and goes on.
-  const back = await deviceOn(b, 304)
+  while (received.size < stored.length) received.add((await reader.next(messageIn(roomId), 30_000)).message.content as string)
+  // The sender goes on from another node.
   await say(back, roomId, 'back on b')
   await reader.next(messageIn(roomId, 'back on b'), 10_000)
   // The stopped node said goodbye without announcing anyone offline (its clients reconnect elsewhere); a
