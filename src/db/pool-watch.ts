@@ -2,7 +2,8 @@
  * What the PostgreSQL pool is doing, seen from the queries that go through it: how many hold a
  * connection, how many wait for one, and how long each waited. postgres.js keeps its queues private;
  * a query is known to have its connection when the driver sets its `state` (the backend it runs on),
- * the same field the message store's withdrawal reads.
+ * the same field the message store's withdrawal reads. A transaction holds its connection from its
+ * `begin` to its end (`hold`).
  */
 export class PoolWatch {
   inUse = 0
@@ -48,6 +49,24 @@ export class PoolWatch {
     query.resolve = (value: unknown) => { end(); return resolve(value) }
     query.reject = (error: unknown) => { end(); return reject(error) }
     return query
+  }
+
+  /**
+   * Follows a transaction after its `begin` statement (which waited for the connection and was followed
+   * like any statement): `run` calls `acquired` once the transaction runs on its connection, and holds
+   * it until `run` settles.
+   */
+  async hold<T> (run: (acquired: () => void) => Promise<T>): Promise<T> {
+    let holding = false
+    try {
+      return await run(() => {
+        if (holding) return
+        holding = true
+        this.inUse++
+      })
+    } finally {
+      if (holding) this.inUse--
+    }
   }
 }
 

@@ -31,11 +31,18 @@ export async function openPostgres (url: string, poolMax: number, runMigrations:
     idle_timeout: 60,
     ...quiet
   })
-  // Every statement outside a transaction (drizzle's and the message store's) goes through `unsafe`.
+  // Every statement outside a transaction (drizzle's and the message store's) goes through `unsafe`;
+  // a transaction's `begin` statement does too, and the transaction then keeps that connection until it
+  // ends, out of the pool's sight unless `begin` is followed as well.
   const pool = watchPool ? new PoolWatch(poolMax) : undefined
   if (pool !== undefined) {
     const unsafe = client.unsafe.bind(client)
     client.unsafe = ((...args: Parameters<Sql['unsafe']>) => pool.follow(unsafe(...args) as unknown as DriverQuery)) as unknown as Sql['unsafe']
+    const begin = client.begin.bind(client) as (...args: unknown[]) => Promise<unknown>
+    client.begin = ((...args: unknown[]) => {
+      const work = args.pop() as (tx: unknown) => unknown
+      return pool.hold(async (acquired) => await begin(...args, (tx: unknown) => { acquired(); return work(tx) }))
+    }) as unknown as Sql['begin']
   }
   const db = drizzle({ client, schema }) as unknown as Db
   guardTransactions(db)
