@@ -1,5 +1,4 @@
-import { readdirSync, statSync } from 'node:fs'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -98,8 +97,14 @@ export async function upload (app: FastifyInstance, file: Buffer, fileName: stri
   })
 }
 
-/** A fresh upload directory for one app. */
-export const uploadDir = (): string => mkdtempSync(join(tmpdir(), 'chat-uploads-'))
+const uploadDirs: string[] = []
+/** A fresh upload directory for one app, removed when the test process exits. */
+export function uploadDir (): string {
+  if (uploadDirs.length === 0) process.once('exit', () => { for (const dir of uploadDirs) rmSync(dir, { recursive: true, force: true }) })
+  const dir = mkdtempSync(join(tmpdir(), 'chat-uploads-'))
+  uploadDirs.push(dir)
+  return dir
+}
 
 /** Every file under `dir`, as paths relative to it. */
 export function filesUnder (dir: string, prefix = ''): string[] {
