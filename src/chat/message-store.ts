@@ -46,7 +46,9 @@ export interface StoredMessage {
   attachment: AttachmentFacts | null
   input: NewMessage
 }
-export type StoreResult = StoredMessage | { ok: false, code: FailureCode, error?: unknown }
+/** The refusals store_message_batch answers per message (its `outcome`), and what goes wrong around it. */
+export type StoreFailure = Extract<FailureCode, 'ROOM_NOT_FOUND' | 'NOT_A_MEMBER' | 'MESSAGE_NOT_FOUND' | 'FORBIDDEN'> | 'UNAVAILABLE' | 'INTERNAL'
+export type StoreResult = StoredMessage | { ok: false, code: StoreFailure, error?: unknown }
 
 /** Rows per transaction: well under PostgreSQL's 65 535 bind parameters for the multi-row insert. */
 const MAX_BATCH = 500
@@ -202,7 +204,7 @@ const toDate = (value: Timestamp): Date => value instanceof Date ? value : new D
 /** One row of store_message_batch: the element's outcome, its message, and its room. */
 interface BatchRow {
   ord: number
-  outcome: 'inserted' | 'existing' | 'same-as' | 'ROOM_NOT_FOUND' | 'NOT_A_MEMBER' | 'MESSAGE_NOT_FOUND' | 'FORBIDDEN'
+  outcome: 'inserted' | 'existing' | 'same-as' | Exclude<StoreFailure, 'UNAVAILABLE' | 'INTERNAL'>
   id: string
   room_id: string
   seq: number

@@ -3,6 +3,7 @@ import { CloseCodes } from '../protocol/close-codes.js'
 import { Failures, type FailureCode } from '../protocol/errors.js'
 import { Events, Failure, type FrameDefinition } from '../protocol/events.js'
 import { SERVER_VERSION } from '../protocol/version.js'
+import { commandFailures, dispatcherFailures } from './dispatch.js'
 import { commands } from './index.js'
 import type { CommandDefinition } from './types.js'
 
@@ -48,24 +49,8 @@ const frameMessage = (definition: FrameDefinition, title: string) => ({
   payload: plain(definition.schema as TObject)
 })
 
-/**
- * The failures the dispatcher itself can answer to `definition`, whatever its handler does: read from
- * the definition (its schema's required fields, whether it needs a login). A handler's own refusals
- * (ROOM_NOT_FOUND, NOT_A_MEMBER, …) come on top; the `failed` message lists every code.
- */
-function dispatcherFailures (definition: CommandDefinition): FailureCode[] {
-  const required = ((definition.schema as { required?: string[] }).required ?? []).filter((field) => field !== 'command')
-  return [
-    'INVALID_FORMAT',
-    ...(required.length > 0 ? ['MISSING_FIELDS' as const] : []),
-    ...(definition.requiresAuth ? ['NOT_AUTHENTICATED' as const] : []),
-    'RATE_LIMITED',
-    'UNAVAILABLE',
-    'INTERNAL'
-  ]
-}
-
-const failureTable = () => (Object.entries(Failures) as Array<[FailureCode, string]>).map(([code, reason]) => `| ${code} | ${reason} |`).join('\n')
+const failureTable = (codes: readonly FailureCode[] = Object.keys(Failures) as FailureCode[]) =>
+  `| code | reason |\n|---|---|\n${codes.map((code) => `| ${code} | ${Failures[code]} |`).join('\n')}`
 
 const closeCodeList = () => [
   ...(Object.entries(CloseCodes) as Array<[keyof typeof CloseCodes, number]>).map(([name, code]) => ({ code, name, meaning: CLOSE_CODE_MEANINGS[name] })),
@@ -74,8 +59,8 @@ const closeCodeList = () => [
 
 /**
  * The AsyncAPI 3.0 document of /ws, generated from the command table (each command's schema, its success
- * answer and the failure answer), the event table (every pushed frame) and the close codes: it cannot
- * drift from the validators. GET /asyncapi.json serves it; `npm run asyncapi` writes docs/asyncapi.json.
+ * answer and the failures it may be answered with), the event table (every pushed frame) and the close
+ * codes: it cannot drift from the validators. GET /asyncapi.json serves it; `npm run asyncapi` writes docs/asyncapi.json.
  */
 export function asyncApiDocument (table: Record<string, CommandDefinition> = commands): Record<string, unknown> {
   const messages: Record<string, unknown> = {}
@@ -92,16 +77,19 @@ export function asyncApiDocument (table: Record<string, CommandDefinition> = com
       messages[answerKey(definition.answer)] = frameMessage(definition.answer, `${name} (answer)`)
       replies.unshift(channelMessage(answerKey(definition.answer)))
     }
+    const failures = commandFailures(definition)
     operations[name] = {
       action: 'receive',
       channel: CHANNEL,
       summary: `The client sends \`${name}\`.`,
-      description: definition.answer === undefined
+      description: `${definition.answer === undefined
         ? 'Fire-and-forget: answered only when it fails.'
-        : `Answered with \`${definition.answer.name}\`, or with \`failed\`.`,
+        : `Answered with \`${definition.answer.name}\`, or with \`failed\`.`} A \`failed\` answer's \`code\` and \`reason\` are one of:\n\n${failureTable(failures)}`,
       messages: [channelMessage(requestKey(name))],
       reply: { channel: CHANNEL, messages: replies },
       'x-requires-auth': definition.requiresAuth,
+      // Every failure this command may be answered with; of them, the dispatcher's apply to any handler.
+      'x-failures': failures.map((code) => ({ code, reason: Failures[code] })),
       'x-dispatcher-failures': dispatcherFailures(definition),
       ...(definition.pipelined === true && { 'x-pipelined': true })
     }
@@ -118,7 +106,7 @@ export function asyncApiDocument (table: Record<string, CommandDefinition> = com
   messages[FAILED_KEY] = {
     ...frameMessage(Failure, 'failed'),
     name: 'failed',
-    description: `The answer to any command that failed. \`reason\` is the contract's text, \`code\` its stable name:\n\n| code | reason |\n|---|---|\n${failureTable()}`,
+    description: `The answer to any command that failed (each operation lists the failures of its command). \`reason\` is the contract's text, \`code\` its stable name:\n\n${failureTable()}`,
     'x-failures': Failures
   }
   const closeCodes = closeCodeList()

@@ -5,11 +5,11 @@ import { ValueErrorType } from '@sinclair/typebox/errors'
 import type { TSchema } from '@sinclair/typebox'
 import type { Connection } from '../sessions/connection.js'
 import { isTransientDbError } from '../db/errors.js'
-import { CommandFailure, type FailureCode, type FieldError } from '../protocol/errors.js'
+import { CommandFailure, Failures, fail as refuse, type FailureCode, type FieldError } from '../protocol/errors.js'
 import { failureFrame, successFrame } from '../protocol/answers.js'
 import { readFrame, type RawData } from '../protocol/frames.js'
 import { unstorableText } from '../protocol/text.js'
-import type { CommandDefinition } from './types.js'
+import type { CommandDefinition, DispatcherFailure } from './types.js'
 
 /** At most this many field problems are listed in `errors`. */
 const MAX_LISTED_ERRORS = 10
@@ -74,7 +74,7 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
     try {
       let failure: FailureCode | undefined
       const reportFailure = (code: FailureCode) => { failure = code }
-      const body = await entry.definition.handler(request, { app, conn, log: app.log, release, reportFailure, session: conn.session })
+      const body = await entry.definition.handler(request, { app, conn, log: app.log, release, reportFailure, fail: refuse, session: conn.session })
       const answer = entry.definition.answer
       return { command: name, ...(failure !== undefined && { failure }), ...(body !== undefined && answer !== undefined && { answer: successFrame(answer, requestId, body) }) }
     } catch (error) {
@@ -86,6 +86,29 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
   const dispatch = (conn: Connection, data: RawData, isBinary: boolean): Promise<FrameOutcome> =>
     answerFrame(conn, readFrame(data, isBinary))
   return Object.assign(dispatch, { answerFrame })
+}
+
+/**
+ * The failures the dispatcher itself may answer to `definition`, whatever its handler does, read from the
+ * definition: MISSING_FIELDS when its schema requires a field, NOT_AUTHENTICATED when it needs a login,
+ * RATE_LIMITED unless its frames over the budget are dropped unanswered (`budget: 'quiet'`).
+ */
+export function dispatcherFailures (definition: CommandDefinition): DispatcherFailure[] {
+  const required = ((definition.schema as { required?: string[] }).required ?? []).filter((field) => field !== 'command')
+  return [
+    'INVALID_FORMAT',
+    ...(required.length > 0 ? ['MISSING_FIELDS' as const] : []),
+    ...(definition.requiresAuth ? ['NOT_AUTHENTICATED' as const] : []),
+    ...(definition.budget === 'quiet' ? [] : ['RATE_LIMITED' as const]),
+    'UNAVAILABLE',
+    'INTERNAL'
+  ]
+}
+
+/** Every failure `definition` may be answered with, the dispatcher's and the handler's own, in the order of the failure table. */
+export function commandFailures (definition: CommandDefinition): FailureCode[] {
+  const codes = new Set<FailureCode>([...dispatcherFailures(definition), ...definition.failures])
+  return (Object.keys(Failures) as FailureCode[]).filter((code) => codes.has(code))
 }
 
 /**

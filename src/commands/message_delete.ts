@@ -12,6 +12,7 @@ export default defineCommand({
   schema: MessageDelete,
   answer: Answers.message_delete,
   requiresAuth: true,
+  failures: ['MESSAGE_NOT_FOUND', 'FORBIDDEN'],
   async handler (input, { app, conn, session }) {
     const userId = session.userId
     const deleted = await deleteMessage(app.db, { messageId: idString(input.messageId), userId })

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
-import { fail, type FieldError } from '../protocol/errors.js'
+import type { FieldError } from '../protocol/errors.js'
 import { checkMessageText } from '../chat/message-rules.js'
 import { editMessage } from '../chat/message-changes.js'
 import { toWireMessage } from '../chat/wire.js'
@@ -17,11 +17,12 @@ export default defineCommand({
   schema: MessageEdit,
   answer: Answers.message_edit,
   requiresAuth: true,
-  async handler (input, { app, conn, session }) {
+  failures: ['INVALID_FORMAT', 'MESSAGE_NOT_FOUND', 'FORBIDDEN', 'EDIT_WINDOW_PASSED'],
+  async handler (input, { app, conn, fail, session }) {
     const errors: FieldError[] = []
     checkMessageText('/content', input.content, app.config.MAX_MESSAGE_CHARS, errors)
     if (errors.length > 0) fail('INVALID_FORMAT', errors)
-        const edited = await editMessage(app.db, {
+    const edited = await editMessage(app.db, {
       messageId: idString(input.messageId),
       userId: session.userId,
       content: input.content,

@@ -13,6 +13,7 @@ export default defineCommand({
   schema: MessageRead,
   answer: Answers.message_read,
   requiresAuth: true,
+  failures: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER', 'MESSAGE_NOT_FOUND'],
   async handler (input, { app, conn, session }) {
     const userId = session.userId
     const roomId = idString(input.roomId)

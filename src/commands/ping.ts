@@ -9,6 +9,7 @@ export default defineCommand({
   schema: Ping,
   answer: Answers.ping,
   requiresAuth: false,
+  failures: [],
   async handler () {
     return { serverTime: new Date().toISOString() }
   }

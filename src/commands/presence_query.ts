@@ -14,6 +14,7 @@ export default defineCommand({
   schema: PresenceQuery,
   answer: Answers.presence_query,
   requiresAuth: true,
+  failures: [],
   async handler (input, { app, session }) {
     const callerId = session.userId
     const asked = [...new Set(input.userIds.map(idString))]

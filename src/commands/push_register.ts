@@ -11,6 +11,7 @@ export default defineCommand({
   schema: PushRegister,
   answer: Answers.push_register,
   requiresAuth: true,
+  failures: ['INVALID_FORMAT', 'MISSING_FIELDS'],
   async handler (input, { app, session }) {
     const { userId, uuid } = session
     const registration = readRegistration(input, { userId, deviceUuid: uuid }, { production: app.config.NODE_ENV === 'production', providers: app.push.providers })

@@ -10,6 +10,7 @@ export default defineCommand({
   schema: PushUnregister,
   answer: Answers.push_unregister,
   requiresAuth: true,
+  failures: [],
   async handler (_input, { app, session }) {
     const { userId, uuid } = session
     await unregisterDevice(app.db, userId, uuid)

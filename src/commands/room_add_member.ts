@@ -10,6 +10,7 @@ export default defineCommand({
   schema: RoomAddMember,
   answer: Answers.room_add_member,
   requiresAuth: true,
+  failures: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER', 'FORBIDDEN', 'USER_NOT_FOUND'],
   async handler (input, { app, conn, session }) {
     const callerId = session.userId
     const userId = idString(input.userId)

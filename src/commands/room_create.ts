@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { commandSchema, Id, idString, StringOrNull } from '../protocol/envelope.js'
-import { fail, type FieldError } from '../protocol/errors.js'
+import type { FieldError } from '../protocol/errors.js'
 import { checkText } from '../chat/message-rules.js'
 import { createGroupRoom, MAX_NEW_ROOM_MEMBERS, openListingRoom, requireUsers } from '../chat/rooms.js'
 import { publishMemberAdded, publishRoomCreated } from '../chat/room-events.js'
@@ -20,7 +20,8 @@ export default defineCommand({
   schema: RoomCreate,
   answer: Answers.room_create,
   requiresAuth: true,
-  async handler (input, { app, conn, session }) {
+  failures: ['INVALID_FORMAT', 'MISSING_FIELDS', 'FORBIDDEN', 'USER_NOT_FOUND'],
+  async handler (input, { app, conn, fail, session }) {
     const callerId = session.userId
     if (input.listingId !== undefined && input.memberIds !== undefined) {
       fail('INVALID_FORMAT', [{ path: '/memberIds', message: 'must not be given together with listingId' }])

@@ -14,6 +14,7 @@ export const RoomFocus = commandSchema({
 export default defineCommand({
   schema: RoomFocus,
   requiresAuth: true,
+  failures: [],
   async handler (input, { app, session }) {
     const { userId, uuid } = session
     // Kept by the presence source, so that a push worker on any node can ask.

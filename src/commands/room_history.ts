@@ -17,6 +17,7 @@ export default defineCommand({
   schema: RoomHistory,
   answer: Answers.room_history,
   requiresAuth: true,
+  failures: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER'],
   async handler (input, { app, session }) {
     const roomId = idString(input.roomId)
     await requireMember(app.db, roomId, session.userId)

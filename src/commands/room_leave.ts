@@ -10,6 +10,7 @@ export default defineCommand({
   schema: RoomLeave,
   answer: Answers.room_leave,
   requiresAuth: true,
+  failures: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER'],
   async handler (input, { app, conn, session }) {
     const userId = session.userId
     const roomId = idString(input.roomId)

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox'
 import { commandSchema } from '../protocol/envelope.js'
-import { fail } from '../protocol/errors.js'
 import { decodeCursor, listRooms, ROOM_LIST_DEFAULT_LIMIT, ROOM_LIST_MAX_LIMIT } from '../chat/room-list.js'
 import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
@@ -16,7 +15,8 @@ export default defineCommand({
   schema: RoomList,
   answer: Answers.room_list,
   requiresAuth: true,
-  async handler (input, { app, session }) {
+  failures: ['INVALID_FORMAT'],
+  async handler (input, { app, fail, session }) {
     const before = input.before === undefined ? undefined : decodeCursor(input.before)
     if (input.before !== undefined && before === undefined) fail('INVALID_FORMAT', [{ path: '/before', message: 'must be a nextCursor from an earlier room_list' }])
     return listRooms(app.db, session.userId, {

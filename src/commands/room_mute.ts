@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { muteRoom } from '../chat/room-mute.js'
 import { commandSchema, Id, idString, isoTime } from '../protocol/envelope.js'
-import { fail } from '../protocol/errors.js'
 import { Answers } from '../protocol/events.js'
 import { defineCommand } from './types.js'
 
@@ -27,7 +26,8 @@ export default defineCommand({
   schema: RoomMute,
   answer: Answers.room_mute,
   requiresAuth: true,
-  async handler (input, { app, session }) {
+  failures: ['INVALID_FORMAT', 'ROOM_NOT_FOUND', 'NOT_A_MEMBER'],
+  async handler (input, { app, fail, session }) {
     let until: Date | 'until-unmuted' | null = 'until-unmuted'
     if (typeof input.until === 'string') {
       const parsed = ISO_TIME.test(input.until) && realDay(input.until) ? new Date(input.until) : undefined

@@ -10,6 +10,7 @@ export default defineCommand({
   schema: RoomRemoveMember,
   answer: Answers.room_remove_member,
   requiresAuth: true,
+  failures: ['ROOM_NOT_FOUND', 'NOT_A_MEMBER', 'FORBIDDEN'],
   async handler (input, { app, conn, session }) {
     const removedBy = session.userId
     const roomId = idString(input.roomId)

@@ -12,6 +12,7 @@ export default defineCommand({
   schema: Sync,
   answer: Answers.sync,
   requiresAuth: true,
+  failures: [],
   async handler (input, { app, session }) {
     return { ...await changesSince(app.db, session.userId, idString(input.since), app.mediaLinks) }
   }

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox'
 import { commandSchema, isoTime } from '../protocol/envelope.js'
-import { fail } from '../protocol/errors.js'
 import { scheduleExpiry } from '../sessions/lifecycle.js'
 import { findUser } from '../chat/users.js'
 import { Answers } from '../protocol/events.js'
@@ -16,9 +15,10 @@ export default defineCommand({
   schema: TokenRefresh,
   answer: Answers.token_refresh,
   requiresAuth: true,
-  async handler (input, { app, conn, session }) {
+  failures: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'FORBIDDEN', 'USER_NOT_FOUND', 'ACCOUNT_INACTIVE'],
+  async handler (input, { app, conn, fail, session }) {
     const token = app.verifyToken(input.token)
-        if (token.userId !== session.userId) fail('FORBIDDEN')
+    if (token.userId !== session.userId) fail('FORBIDDEN')
     // A banned or deactivated user gets no longer session (the status check closes the socket soon).
     const user = await findUser(app.db, session.userId)
     if (user === undefined) return fail('USER_NOT_FOUND')

@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
-import { fail } from '../protocol/errors.js'
 import { currentMemberIds } from '../chat/rooms.js'
 import { TypingThrottle } from '../chat/typing.js'
 import { publishRoomEvent } from '../chat/room-events.js'
@@ -28,9 +27,10 @@ const throttleOf = (app: FastifyInstance): TypingThrottle => {
 export default defineCommand({
   schema: Typing,
   requiresAuth: true,
+  failures: ['NOT_A_MEMBER'],
   // Indicators have a budget of their own and are dropped unanswered over it: best-effort.
   budget: 'quiet',
-  async handler (input, { app, session }) {
+  async handler (input, { app, fail, session }) {
     const userId = session.userId
     const roomId = idString(input.roomId)
     // One index range read gives both the membership check and the recipients.

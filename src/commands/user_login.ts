@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox'
 import { commandSchema, Id, idString } from '../protocol/envelope.js'
-import { fail } from '../protocol/errors.js'
 import { findUser, toLoginUser, toSenderProfile } from '../chat/users.js'
 import { startSession } from '../sessions/lifecycle.js'
 import { Answers } from '../protocol/events.js'
@@ -21,6 +20,7 @@ export default defineCommand({
   schema: UserLogin,
   answer: Answers.user_login,
   requiresAuth: false,
+  failures: ['INVALID_TOKEN', 'TOKEN_EXPIRED', 'FORBIDDEN', 'USER_NOT_FOUND', 'ACCOUNT_INACTIVE'],
   // A failed login costs one more frame of the budget, and the fifth closes the socket.
   afterAnswer ({ failure }, { app, conn, log }) {
     app.metrics.logins.inc(failure ?? 'success')
@@ -29,7 +29,7 @@ export default defineCommand({
     conn.budget.charge(1)
     if (++conn.failedLogins >= MAX_FAILED_LOGINS) conn.close(CloseCodes.FLOODING, 'Too many failed logins')
   },
-  async handler (input, { app, conn }) {
+  async handler (input, { app, conn, fail }) {
     const token = app.verifyToken(input.token)
     if (token.userId !== idString(input.userId)) fail('INVALID_TOKEN')
     // A second login on an authenticated socket refreshes the same user's token; it never switches users.

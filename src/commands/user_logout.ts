@@ -10,6 +10,7 @@ export default defineCommand({
   schema: UserLogout,
   answer: Answers.user_logout,
   requiresAuth: true,
+  failures: [],
   async handler (_input, { app, conn, session }) {
     const { userId, uuid } = session
     app.log.info({ userId, uuid, connectionId: conn.id }, 'logout')

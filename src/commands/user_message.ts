@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { commandSchema, Id, idString, Label, oneOfMessage, StringOrNull } from '../protocol/envelope.js'
-import { CommandFailure, fail, type FieldError } from '../protocol/errors.js'
+import { CommandFailure, type FieldError } from '../protocol/errors.js'
 import { answerError } from './dispatch.js'
 import { attachmentOfPath, checkMessageText, checkText, mediaProblem } from '../chat/message-rules.js'
 import { messageEventBody } from '../chat/wire.js'
@@ -47,8 +47,9 @@ export default defineCommand({
   schema: UserMessage,
   answer: Answers.user_message,
   requiresAuth: true,
+  failures: ['MISSING_FIELDS', 'INVALID_FORMAT', 'FORBIDDEN', 'ROOM_NOT_FOUND', 'NOT_A_MEMBER', 'MESSAGE_NOT_FOUND'],
   pipelined: true,
-  async handler (input, { app, conn, release, reportFailure, session }) {
+  async handler (input, { app, conn, fail, release, reportFailure, session }) {
     const { config } = app
     const content = input.content ?? null
     const isText = input.messageType === 'TEXT'
@@ -68,7 +69,7 @@ export default defineCommand({
     }
     const mediaError = media === null || attachmentId !== undefined ? undefined : mediaProblem(media, config.NODE_ENV === 'production', mediaOrigins(config))
     if (mediaError !== undefined) errors.push({ path: '/media', message: mediaError })
-        if (attachmentId !== undefined) {
+    if (attachmentId !== undefined) {
       // Checked here for a clear answer; the store checks again, under the attachment's lock.
       const attachment = await findAttachment(app.db, attachmentId)
       if (attachment === undefined || attachment.ownerId !== session.userId || attachment.state !== 'ready' || attachment.messageId !== null) {

@@ -47,8 +47,22 @@ test('every command of the handler table appears with its schema, its success an
     assert.deepEqual(request.payload.properties.command, { const: name, type: 'string' })
     assert.deepEqual({ ...request.payload, properties: { ...request.payload.properties, command: schema.properties.command } }, schema, `${name}'s request is its validator`)
     assert.equal(operation['x-requires-auth'], definition.requiresAuth)
-    assert.equal((operation['x-dispatcher-failures'] as string[]).includes('NOT_AUTHENTICATED'), definition.requiresAuth, `${name}: NOT_AUTHENTICATED before login`)
-    for (const code of operation['x-dispatcher-failures'] as string[]) assert.ok(code in Failures, `${name}: ${code}`)
+    // What the dispatcher answers, worked out here from the definition rather than taken from the generator.
+    const required = (schema.required as string[]).filter((field) => field !== 'command')
+    const dispatcher = [
+      'INVALID_FORMAT', 'UNAVAILABLE', 'INTERNAL',
+      ...(required.length > 0 ? ['MISSING_FIELDS'] : []),
+      ...(definition.requiresAuth ? ['NOT_AUTHENTICATED'] : []),
+      // A typing indicator over its budget is dropped unanswered.
+      ...(definition.budget === 'quiet' ? [] : ['RATE_LIMITED'])
+    ]
+    assert.deepEqual(new Set(operation['x-dispatcher-failures']), new Set(dispatcher), `${name}'s dispatcher failures`)
+    const failures = operation['x-failures'] as Array<{ code: keyof typeof Failures, reason: string }>
+    assert.deepEqual(new Set(failures.map((failure) => failure.code)), new Set([...dispatcher, ...definition.failures]), `${name}'s failures are its declaration and the dispatcher's`)
+    assert.equal(failures.length, new Set(failures.map((failure) => failure.code)).size, `${name} lists each failure once`)
+    const rows = (operation.description as string).split('\n').filter((line) => /^\| [A-Z_]+ \|/.test(line))
+    assert.deepEqual(rows, failures.map(({ code }) => `| ${code} | ${Failures[code]} |`), `${name}'s description lists its failures`)
+    for (const { code, reason } of failures) assert.equal(reason, Failures[code], `${name}: ${code}`)
     const replies = (operation.reply.messages as Json[]).map((ref) => ref.$ref as string)
     assert.ok(replies.includes('#/channels/chat/messages/failed'), `${name} can fail`)
     if (definition.answer === undefined) {
