@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { Value } from '@sinclair/typebox/value'
 import { commands } from '../../src/commands/index.js'
+import { commandFailures } from '../../src/commands/dispatch.js'
 import { Failures } from '../../src/protocol/errors.js'
 import { connectReal, listen, loggedInReal, useDatabase, type Frame, type TestClient } from '../helpers.js'
 import { buildLogged } from './log-capture.js'
@@ -43,7 +44,9 @@ async function exchange (client: TestClient, frame: Frame): Promise<{ frames: Fr
 const ALLOWED_CLOSES: Record<string, number[]> = { user_logout: [1000], user_login: [4029] }
 
 for (const [name, definition] of Object.entries(commands)) {
-  test(`${name}: frames its schema accepts are answered within the protocol, never "Internal error"`, async (t) => {
+  // What the command declares it may answer (its own refusals and the dispatcher's): nothing else may come.
+  const declared = new Set<string>(commandFailures(definition))
+  test(`${name}: frames its schema accepts are answered within the protocol and its declared failures, never "Internal error"`, async (t) => {
     const { app, lines } = await buildLogged(t, db.database, COMMAND_TEST_CONFIG)
     const url = await listen(app)
     const known = examples(app, await prepare(app, url))[name]
@@ -85,6 +88,7 @@ for (const [name, definition] of Object.entries(commands)) {
             assert.ok(code !== undefined && Object.hasOwn(Failures, code), `unknown failure ${JSON.stringify(answer)}`)
             assert.notEqual(code, 'INTERNAL', `"Internal error" for ${JSON.stringify(frame)}`)
             assert.equal(answer.reason, Failures[code])
+            assert.ok(declared.has(code), `${name} answered ${code}, which its definition does not declare: ${JSON.stringify(frame)}`)
           } else {
             assert.equal(answer.result, 'success', JSON.stringify(answer))
           }
