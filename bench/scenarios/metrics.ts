@@ -12,7 +12,15 @@ export interface MetricsRun {
 }
 
 export interface MetricsFigures {
-  /** Alternating runs, on/off/off/on (one of each with --quick), so a drifting machine favours neither. */
+  /**
+   * The run before the measured ones (metrics off, not counted): the first server after the database fill
+   * is the slowest whatever its setting, and would otherwise be charged to one side.
+   */
+  warmUp: { maxRate: number, peakStoredPerS: number } | undefined
+  /**
+   * Balanced runs, on/off/off/on/off/on/on/off (one of each with --quick), so neither a drifting machine
+   * nor a growing table favours a setting.
+   */
   runs: MetricsRun[]
   /** Sum of the max sustained rates with metrics on ÷ the same with metrics off. */
   maxRateRatio: number | null
@@ -24,21 +32,33 @@ export interface MetricsFigures {
   loss: number
 }
 
+/** The order of the measured runs: each half is the mirror of the other, and the second half swaps the settings. */
+const BALANCED: Array<'on' | 'off'> = ['on', 'off', 'off', 'on', 'off', 'on', 'on', 'off']
+
 /**
  * The cost of metrics: the pairs scenario against the project with METRICS=on and METRICS=off, in the
- * same run. `start(metrics)` starts a fresh project server with that setting.
+ * same run, after a warm-up run. `start(metrics)` starts a fresh project server with that setting.
  */
 export async function metricsCost (ctx: ScenarioContext, start: (metrics: 'on' | 'off') => Promise<ServerProcess>): Promise<MetricsFigures> {
-  const order: Array<'on' | 'off'> = ctx.options.quick ? ['on', 'off'] : ['on', 'off', 'off', 'on']
-  const measured: Array<{ metrics: 'on' | 'off', figures: PairsFigures }> = []
-  for (const metrics of order) {
-    ctx.log(`  metrics ${metrics}`)
+  const once = async (metrics: 'on' | 'off'): Promise<PairsFigures> => {
     const server = await start(metrics)
     try {
-      measured.push({ metrics, figures: await pairs(ctx, server) })
+      return await pairs(ctx, server)
     } finally {
       await server.stop()
     }
+  }
+  let warmUp: MetricsFigures['warmUp']
+  if (!ctx.options.quick) {
+    ctx.log('  warm-up (metrics off, not counted)')
+    const figures = await once('off')
+    warmUp = { maxRate: figures.maxRate, peakStoredPerS: figures.peakStoredPerS }
+  }
+  const order: Array<'on' | 'off'> = ctx.options.quick ? ['on', 'off'] : BALANCED
+  const measured: Array<{ metrics: 'on' | 'off', figures: PairsFigures }> = []
+  for (const metrics of order) {
+    ctx.log(`  metrics ${metrics}`)
+    measured.push({ metrics, figures: await once(metrics) })
   }
   const sustained = (figures: PairsFigures) => new Set(figures.steps.filter((step) => step.sustained).map((step) => step.rate))
   const common = measured.map(({ figures }) => sustained(figures)).reduce((a, b) => new Set([...a].filter((rate) => b.has(rate))))
@@ -57,6 +77,7 @@ export async function metricsCost (ctx: ScenarioContext, start: (metrics: 'on' |
     return off === 0 ? null : round(sum('on', pick) / off, 3)
   }
   return {
+    warmUp,
     runs,
     maxRateRatio: quotient((run) => run.maxRate),
     peakRatio: quotient((run) => run.peakStoredPerS),
