@@ -1,5 +1,5 @@
 import type { TObject, TSchema } from '@sinclair/typebox'
-import { CloseCodes } from '../protocol/close-codes.js'
+import { CloseCodes, LibraryCloseCodes } from '../protocol/close-codes.js'
 import { Failures, type FailureCode } from '../protocol/errors.js'
 import { Events, Failure, type FrameDefinition } from '../protocol/events.js'
 import { SERVER_VERSION } from '../protocol/version.js'
@@ -19,11 +19,11 @@ const CLOSE_CODE_MEANINGS: Record<keyof typeof CloseCodes, string> = {
   TOO_SLOW: 'too slow to read: the send buffer passed MAX_BUFFERED_BYTES'
 }
 /** Sent by the WebSocket library itself, not by the server's code. */
-const LIBRARY_CLOSE_CODES = [
-  { code: 1007, name: 'INVALID_PAYLOAD', meaning: 'a text frame that is not valid UTF-8' },
-  { code: 1008, name: 'POLICY_VIOLATION', meaning: 'a message split into more than MAX_FRAGMENTS fragments' },
-  { code: 1009, name: 'TOO_LARGE', meaning: 'a frame larger than MAX_PAYLOAD_BYTES' }
-]
+const LIBRARY_CLOSE_CODE_MEANINGS: Record<keyof typeof LibraryCloseCodes, string> = {
+  INVALID_PAYLOAD: 'a text frame that is not valid UTF-8',
+  POLICY_VIOLATION: 'a message split into more than MAX_FRAGMENTS fragments',
+  TOO_LARGE: 'a frame larger than MAX_PAYLOAD_BYTES'
+}
 
 const CHANNEL = { $ref: '#/channels/chat' }
 const channelMessage = (key: string) => ({ $ref: `#/channels/chat/messages/${key}` })
@@ -54,7 +54,7 @@ const failureTable = (codes: readonly FailureCode[] = Object.keys(Failures) as F
 
 const closeCodeList = () => [
   ...(Object.entries(CloseCodes) as Array<[keyof typeof CloseCodes, number]>).map(([name, code]) => ({ code, name, meaning: CLOSE_CODE_MEANINGS[name] })),
-  ...LIBRARY_CLOSE_CODES
+  ...(Object.entries(LibraryCloseCodes) as Array<[keyof typeof LibraryCloseCodes, number]>).map(([name, code]) => ({ code, name, meaning: LIBRARY_CLOSE_CODE_MEANINGS[name] }))
 ].sort((a, b) => a.code - b.code)
 
 /**

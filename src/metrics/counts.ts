@@ -1,3 +1,5 @@
+import { CloseCodes, LibraryCloseCodes, PeerCloseCodes } from '../protocol/close-codes.js'
+
 /**
  * What the hot path touches: plain tallies and observers, no exporter. A command, a store batch or a
  * delivered event pays a Map increment (or a histogram bucket search when metrics are on), nothing
@@ -76,7 +78,7 @@ export interface ChatHistograms {
 }
 
 /** Close codes counted by their number; any other code a peer sends is `other` (labels stay bounded). */
-const KNOWN_CLOSE_CODES = new Set([1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1011, 4001, 4002, 4003, 4004, 4029, 4030])
+const KNOWN_CLOSE_CODES = new Set<number>([...Object.values(CloseCodes), ...Object.values(LibraryCloseCodes), ...Object.values(PeerCloseCodes)])
 export const closeLabel = (code: number): string => KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other'
 
 /**
