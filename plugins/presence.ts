@@ -16,6 +16,8 @@ export interface PresenceAnnouncer {
   cameOnline: (userId: string) => void
   /** The user's last device went away: store `last_seen_at`, then tell the people they share a room with. */
   wentOffline: (userId: string) => void
+  /** Resolves once every change queued so far has been handed to the publisher (or failed and been logged). */
+  settled: () => Promise<void>
 }
 
 /** A user's first device came online, or their last one went offline at `at`. */
@@ -100,12 +102,15 @@ export default fp(async (app) => {
     })
   }
 
+  const settled = async () => { while (running) await done }
+
   app.decorate('presence', {
     source,
     cameOnline: (userId) => { queue({ userId, online: true }) },
-    wentOffline: (userId) => { queue({ userId, online: false, at: new Date() }) }
+    wentOffline: (userId) => { queue({ userId, online: false, at: new Date() }) },
+    settled
   } satisfies PresenceAnnouncer)
 
   // Pending last-seen writes finish before the database closes.
-  app.addHook('onClose', async () => { while (running) await done })
+  app.addHook('onClose', settled)
 }, { name: 'presence', dependencies: ['db', 'engines', 'sessions'] })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { chatRooms, members, messages } from '../src/db/schema.js'
 import { eq, sql } from 'drizzle-orm'
-import { listen, loggedIn, receivedSoFar, type Frame, type TestClient } from './helpers.js'
+import { listen, loggedIn, loggedInAll, presenceSettled, receivedSoFar, type Frame, type TestClient } from './helpers.js'
 
 /** A room without a listing holding the given members (the demo room 1 holds 4 and 14, 14 the owner). */
 export async function addRoom (app: FastifyInstance, roomId: string, memberRoles: Record<string, 'OWNER' | 'MEMBER'>): Promise<void> {
@@ -17,13 +17,13 @@ export async function say (client: TestClient, roomId: string | number, content:
   return answer.message
 }
 
-/** The agent 4, the buyer 14 (room 1's owner) and the outsider 15, each logged in on one device. */
+/**
+ * The agent 4, the buyer 14 (room 1's owner) and the outsider 15, each logged in on one device; the
+ * presence events of these logins are delivered and discarded (`loggedInAll`).
+ */
 export async function demoPeople (app: FastifyInstance) {
-  return {
-    agent: await loggedIn(app, 4),
-    buyer: await loggedIn(app, 14),
-    outsider: await loggedIn(app, 15)
-  }
+  const [agent, buyer, outsider] = await loggedInAll(app, [4, 14, 15])
+  return { agent, buyer, outsider }
 }
 
 /**
@@ -48,7 +48,10 @@ export async function ageMessage (app: FastifyInstance, messageId: string, ms: n
   await app.db.update(messages).set({ createdAt: sql`now() - make_interval(secs => ${ms / 1000})` }).where(eq(messages.id, messageId))
 }
 
-/** Listens on a real port and logs in one device per entry ([userId, uuid]); `url` serves reconnects. */
+/**
+ * Listens on a real port and logs in one device per entry ([userId, uuid]); `url` serves reconnects. The
+ * presence events of these logins are delivered and discarded (`presenceSettled`).
+ */
 export async function onRealSockets<K extends string> (app: FastifyInstance, devices: Record<K, [number, string]>): Promise<{ url: string, clients: Record<K, TestClient> }> {
   const url = await listen(app)
   const clients = {} as Record<K, TestClient>
@@ -56,5 +59,6 @@ export async function onRealSockets<K extends string> (app: FastifyInstance, dev
     const [userId, uuid] = devices[name]
     clients[name] = await loggedIn(app, userId, uuid, { url })
   }
+  await presenceSettled(app, Object.values(clients))
   return { url, clients }
 }

@@ -2,11 +2,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { and, eq } from 'drizzle-orm'
 import { messages, users } from '../../src/db/schema.js'
-import { recordPresence, type Frame, type TestClient } from '../helpers.js'
+import type { Frame, TestClient } from '../helpers.js'
 import { clusterSkip, deviceOn, useCluster } from './cluster.js'
 import type { NodeProcess } from './nodes.js'
-
-recordPresence()
 
 // Two nodes on a redis-server of the file's own (one test stops it), with short leases and position
 // checks; the nodes that are killed or stopped are started by their test.

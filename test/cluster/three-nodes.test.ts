@@ -3,10 +3,8 @@ import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { Redis } from 'ioredis'
 import { users } from '../../src/db/schema.js'
-import { recordPresence, type Frame, type TestClient } from '../helpers.js'
+import type { Frame, TestClient } from '../helpers.js'
 import { clusterSkip, deviceOn, useCluster } from './cluster.js'
-
-recordPresence()
 
 // Three nodes as child processes sharing PostgreSQL and the machine's Redis (under a prefix of their own);
 // every test of the file runs on them, with users of its own.

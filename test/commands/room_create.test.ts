@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, connect, listingRooms, loggedIn, receivedSoFar, useDatabase } from '../helpers.js'
+import { build, connect, listingRooms, loggedInAll, receivedSoFar, useDatabase } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -9,10 +9,7 @@ const buyer15 = { userId: '15', fullname: 'Lê Văn C', avatar: null }
 
 test('a buyer contacting a listing gets a room with the listing agent; the agent is told, others are not', async (t) => {
   const app = await build(t, db.database)
-  const buyer = await loggedIn(app, 15, 'phone')
-  const buyerTablet = await loggedIn(app, 15, 'tablet')
-  const agentDevice = await loggedIn(app, 4)
-  const outsider = await loggedIn(app, 14)
+  const [buyer, buyerTablet, agentDevice, outsider] = await loggedInAll(app, [[15, 'phone'], [15, 'tablet'], 4, 14])
 
   const answer = await buyer.request({ command: 'room_create', listingId: 123, requestId: 'r1' })
   assert.equal(answer.result, 'success')
@@ -41,8 +38,7 @@ test('a buyer contacting a listing gets a room with the listing agent; the agent
 
 test('contacting the same listing again returns the existing room and announces nothing', async (t) => {
   const app = await build(t, db.database)
-  const buyer = await loggedIn(app, 14)
-  const agentDevice = await loggedIn(app, 4)
+  const [buyer, agentDevice] = await loggedInAll(app, [14, 4])
   const answer = await buyer.request({ command: 'room_create', listingId: '123' })
   assert.equal(answer.result, 'success')
   assert.equal(answer.room.roomId, '1')
@@ -53,8 +49,7 @@ test('contacting the same listing again returns the existing room and announces 
 
 test('a buyer who left the listing room comes back into it, and its members are told', async (t) => {
   const app = await build(t, db.database)
-  const buyer = await loggedIn(app, 14)
-  const agentDevice = await loggedIn(app, 4)
+  const [buyer, agentDevice] = await loggedInAll(app, [14, 4])
   assert.equal((await buyer.request({ command: 'room_leave', roomId: 1 })).result, 'success')
   await agentDevice.next((f) => f.command === 'room_member_removed')
   const answer = await buyer.request({ command: 'room_create', listingId: 123 })
@@ -66,8 +61,7 @@ test('a buyer who left the listing room comes back into it, and its members are 
 
 test('the agent contacting their own listing, or an unknown listing, is not allowed', async (t) => {
   const app = await build(t, db.database)
-  const agentDevice = await loggedIn(app, 4)
-  const buyer = await loggedIn(app, 15)
+  const [agentDevice, buyer] = await loggedInAll(app, [4, 15])
   for (const [client, listingId] of [[agentDevice, 123], [buyer, 999_999]] as const) {
     const answer = await client.request({ command: 'room_create', listingId })
     assert.deepEqual(answer, { command: 'room_create', result: 'failed', reason: 'Not allowed', code: 'FORBIDDEN' })
@@ -77,9 +71,7 @@ test('the agent contacting their own listing, or an unknown listing, is not allo
 
 test('a group room makes the caller OWNER and the others MEMBER, de-duplicated, and tells all of them', async (t) => {
   const app = await build(t, db.database)
-  const owner = await loggedIn(app, 14)
-  const agentDevice = await loggedIn(app, 4)
-  const other = await loggedIn(app, 15)
+  const [owner, agentDevice, other] = await loggedInAll(app, [14, 4, 15])
 
   const answer = await owner.request({ command: 'room_create', memberIds: [4, '15', '4', 14], title: '  Nhóm xem nhà  ' })
   assert.equal(answer.result, 'success')
@@ -95,8 +87,7 @@ test('a group room makes the caller OWNER and the others MEMBER, de-duplicated, 
 
 test('room_create refuses unknown users, both forms at once, neither form, too many ids and bad titles', async (t) => {
   const app = await build(t, db.database)
-  const owner = await loggedIn(app, 14)
-  const agentDevice = await loggedIn(app, 4)
+  const [owner, agentDevice] = await loggedInAll(app, [14, 4])
 
   const unknown = await owner.request({ command: 'room_create', memberIds: [4, 777], title: 'x' })
   assert.deepEqual(unknown, { command: 'room_create', result: 'failed', reason: 'User not found', code: 'USER_NOT_FOUND', errors: [{ path: '/memberIds/1', message: 'names no user' }] })

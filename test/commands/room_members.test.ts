@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { and, eq, isNull } from 'drizzle-orm'
 import { members, users } from '../../src/db/schema.js'
 import { addRoom } from '../conversation.js'
-import { build, connect, loggedIn, receivedSoFar, useDatabase, type TestClient } from '../helpers.js'
+import { build, connect, loggedInAll, receivedSoFar, useDatabase, type TestClient } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -13,12 +13,8 @@ const say = (client: TestClient, content: string, roomId: number | string = 1) =
 
 test('the owner adds a user: they and the members are told, with the room; the newcomer then receives messages', async (t) => {
   const app = await build(t, db.database)
-  const owner = await loggedIn(app, 14)
-  const agentDevice = await loggedIn(app, 4)
-  const newcomer = await loggedIn(app, 15)
-  const ownerTablet = await loggedIn(app, 14, 'tablet')
   await app.db.insert(users).values({ id: '20', fullname: 'Ngô Văn E' })
-  const outsider = await loggedIn(app, 20)
+  const [owner, agentDevice, newcomer, ownerTablet, outsider] = await loggedInAll(app, [14, 4, 15, [14, 'tablet'], 20])
 
   const answer = await owner.request({ command: 'room_add_member', roomId: 1, userId: '15', requestId: 'add' })
   assert.equal(answer.result, 'success')
@@ -38,8 +34,7 @@ test('the owner adds a user: they and the members are told, with the room; the n
 
 test('adding a current member changes nothing and announces nothing', async (t) => {
   const app = await build(t, db.database)
-  const owner = await loggedIn(app, 14)
-  const agentDevice = await loggedIn(app, 4)
+  const [owner, agentDevice] = await loggedInAll(app, [14, 4])
   const answer = await owner.request({ command: 'room_add_member', roomId: 1, userId: 4 })
   assert.equal(answer.result, 'success')
   assert.equal(answer.room.members.length, 2)
@@ -48,9 +43,7 @@ test('adding a current member changes nothing and announces nothing', async (t) 
 
 test('room_add_member failures: not the owner, not a member, unknown room, unknown user', async (t) => {
   const app = await build(t, db.database)
-  const owner = await loggedIn(app, 14)
-  const agentDevice = await loggedIn(app, 4)
-  const outsider = await loggedIn(app, 15)
+  const [owner, agentDevice, outsider] = await loggedInAll(app, [14, 4, 15])
   const cases: Array<[TestClient, Record<string, unknown>, Record<string, unknown>]> = [
     [agentDevice, { roomId: 1, userId: 15 }, failed('room_add_member', 'Not allowed', 'FORBIDDEN')],
     [outsider, { roomId: 1, userId: 15 }, failed('room_add_member', 'You are not a member of this room', 'NOT_A_MEMBER')],
@@ -68,10 +61,7 @@ test('room_add_member failures: not the owner, not a member, unknown room, unkno
 
 test('the owner removes a member: they and the others are told, and the removed member hears nothing more', async (t) => {
   const app = await build(t, db.database)
-  const owner = await loggedIn(app, 14)
-  const agentDevice = await loggedIn(app, 4)
-  const agentTablet = await loggedIn(app, 4, 'tablet')
-  const outsider = await loggedIn(app, 15)
+  const [owner, agentDevice, agentTablet, outsider] = await loggedInAll(app, [14, 4, [4, 'tablet'], 15])
 
   const answer = await owner.request({ command: 'room_remove_member', roomId: '1', userId: 4 })
   assert.deepEqual(answer, { command: 'room_remove_member', result: 'success', roomId: '1', userId: '4' })
@@ -93,9 +83,7 @@ test('the owner removes a member: they and the others are told, and the removed 
 
 test('room_remove_member failures: not the owner, not a member, unknown room; removing a non-member is a no-op', async (t) => {
   const app = await build(t, db.database)
-  const owner = await loggedIn(app, 14)
-  const agentDevice = await loggedIn(app, 4)
-  const outsider = await loggedIn(app, 15)
+  const [owner, agentDevice, outsider] = await loggedInAll(app, [14, 4, 15])
   assert.deepEqual(await agentDevice.request({ command: 'room_remove_member', roomId: 1, userId: 14 }), failed('room_remove_member', 'Not allowed', 'FORBIDDEN'))
   assert.deepEqual(await outsider.request({ command: 'room_remove_member', roomId: 1, userId: 4 }), failed('room_remove_member', 'You are not a member of this room', 'NOT_A_MEMBER'))
   assert.deepEqual(await owner.request({ command: 'room_remove_member', roomId: 42, userId: 4 }), failed('room_remove_member', 'Chat room not found', 'ROOM_NOT_FOUND'))
@@ -106,10 +94,7 @@ test('room_remove_member failures: not the owner, not a member, unknown room; re
 
 test('room_leave: the others are told, the leaver stops receiving, and an owner hands the room over', async (t) => {
   const app = await build(t, db.database)
-  const owner = await loggedIn(app, 14)
-  const ownerTablet = await loggedIn(app, 14, 'tablet')
-  const agentDevice = await loggedIn(app, 4)
-  const outsider = await loggedIn(app, 15)
+  const [owner, ownerTablet, agentDevice, outsider] = await loggedInAll(app, [14, [14, 'tablet'], 4, 15])
 
   assert.deepEqual(await owner.request({ command: 'room_leave', roomId: 1 }), { command: 'room_leave', result: 'success', roomId: '1' })
   const event = { command: 'room_member_removed', roomId: '1', userId: '14', removedBy: '14' }
@@ -133,9 +118,7 @@ test('an owner who leaves a room of several hands it to the longest-standing mem
   // 15 joined first, 14 later: the lower id is not the heir.
   await app.db.update(members).set({ joinedAt: new Date('2024-01-01T00:00:00Z') }).where(and(eq(members.roomId, '2'), eq(members.userId, '15')))
   await app.db.update(members).set({ joinedAt: new Date('2024-06-01T00:00:00Z') }).where(and(eq(members.roomId, '2'), eq(members.userId, '14')))
-  const owner = await loggedIn(app, 4)
-  const laterJoiner = await loggedIn(app, 14)
-  const earliest = await loggedIn(app, 15)
+  const [owner, laterJoiner, earliest] = await loggedInAll(app, [4, 14, 15])
   assert.equal((await owner.request({ command: 'room_leave', roomId: 2 })).result, 'success')
   const roles = await app.db.select({ userId: members.userId, role: members.role }).from(members)
     .where(and(eq(members.roomId, '2'), isNull(members.leftAt))).orderBy(members.userId)
@@ -147,8 +130,7 @@ test('an owner who leaves a room of several hands it to the longest-standing mem
 test('membership commands check the login and the request shape before anything else', async (t) => {
   const app = await build(t, db.database)
   const anonymous = await connect(app)
-  const owner = await loggedIn(app, 14)
-  const agentDevice = await loggedIn(app, 4)
+  const [owner, agentDevice] = await loggedInAll(app, [14, 4])
   for (const command of ['room_add_member', 'room_remove_member', 'room_leave']) {
     assert.deepEqual(await anonymous.request({ command, roomId: 1, userId: 15 }), failed(command, 'Not authenticated', 'NOT_AUTHENTICATED'))
     const badRoom = await owner.request({ command, roomId: 'one', userId: 15 })

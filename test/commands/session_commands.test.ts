@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, connect, listen, loggedIn, loggedInReal, receivedSoFar, sendInOneWrite, tokenFor, useDatabase, type Frame } from '../helpers.js'
+import { build, connect, listen, loggedIn, loggedInAll, loggedInReal, presenceSettled, receivedSoFar, sendInOneWrite, tokenFor, useDatabase, type Frame } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -20,8 +20,7 @@ test('ping answers pong with the server time, before login too, echoing requestI
 
 test('user_logout answers success, then closes with 1000; the user\'s other devices stay', async (t) => {
   const app = await build(t, db.database)
-  const phone = await loggedIn(app, 4, 'phone')
-  const laptop = await loggedIn(app, 4, 'laptop')
+  const [phone, laptop] = await loggedInAll(app, [[4, 'phone'], [4, 'laptop']])
   const answer = await phone.request({ command: 'user_logout', requestId: 'bye' })
   assert.deepEqual(answer, { command: 'user_logout', result: 'success', requestId: 'bye' })
   assert.equal((await phone.closedWithin()).code, 1000)
@@ -87,6 +86,7 @@ test('nothing sent after user_logout runs, even in the same TCP write: the messa
   const url = await listen(app)
   const agent = await loggedInReal(app, url, 4, 'phone')
   const buyer = await loggedInReal(app, url, 14, 'buyer-phone')
+  await presenceSettled(app, [agent, buyer])
   sendInOneWrite(agent, [
     { command: 'user_logout', requestId: 'bye' },
     { command: 'user_message', roomId: 1, content: 'after logout', messageType: 'TEXT', requestId: 'late' },
@@ -98,7 +98,9 @@ test('nothing sent after user_logout runs, even in the same TCP write: the messa
   // Had anything run, it ran before the close: the room and the buyer's socket show it by now.
   const history = await buyer.request({ command: 'room_history', roomId: 1 })
   assert.deepEqual(history.messages, [])
-  assert.deepEqual(buyer.pending().filter((frame) => frame.command !== 'presence'), [])
+  // The agent's only device went: the buyer is told so, and of nothing else.
+  await buyer.presence(4, false)
+  assert.deepEqual(buyer.pending(), [])
   const [room] = (await buyer.request({ command: 'room_list' })).rooms
   assert.ok(room.members.some((member: Frame) => member.userId === '4'), 'the agent is still a member')
   buyer.close()

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { build, loggedIn, receivedSoFar, useDatabase } from '../helpers.js'
+import { build, loggedInAll, receivedSoFar, useDatabase } from '../helpers.js'
 import { addRoom, assertQuiet, demoPeople } from '../conversation.js'
 
 const db = useDatabase()
@@ -8,8 +8,7 @@ const db = useDatabase()
 test('typing reaches the other members\' devices only; the typist gets no answer', async (t) => {
   const app = await build(t, db.database)
   const { agent, buyer, outsider } = await demoPeople(app)
-  const agentTablet = await loggedIn(app, 4, 'tablet')
-  const buyerPhone = await loggedIn(app, 14, 'phone')
+  const [agentTablet, buyerPhone] = await loggedInAll(app, [[4, 'tablet'], [14, 'phone']])
   agent.send({ command: 'typing', roomId: 1, isTyping: true, requestId: 't' })
   const expected = { command: 'typing', roomId: '1', userId: '4', isTyping: true }
   assert.deepEqual(await buyer.next(), expected)

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq, sql } from 'drizzle-orm'
-import { build, connect, failure, loggedIn, onPostgres, receivedSoFar, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
+import { build, connect, failure, loggedIn, loggedInAll, onPostgres, receivedSoFar, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
 import { chatRooms, messages } from '../../src/db/schema.js'
 import { addRoom } from '../conversation.js'
 
@@ -38,9 +38,7 @@ function assertSeedBroadcast (frame: Frame, expected: { content: string | null, 
 
 test('the seed TEXT message reaches both members; the sender\'s copy is its acknowledgement', async (t) => {
   const app = await build(t, db.database)
-  const agent = await loggedIn(app, 4, 'device-1')
-  const buyer = await loggedIn(app, 14, 'device-2')
-  const outsider = await loggedIn(app, 15, 'device-3')
+  const [agent, buyer, outsider] = await loggedInAll(app, [[4, 'device-1'], [14, 'device-2'], [15, 'device-3']])
 
   agent.send({ command: 'user_message', content: 'Xin chào', messageType: 'TEXT', roomId: 1, requestId: 'm1' })
   const ack = await agent.next()
@@ -65,8 +63,7 @@ test('the seed TEXT message reaches both members; the sender\'s copy is its ackn
 
 test('the seed IMAGE message carries its media and caption to every member', async (t) => {
   const app = await build(t, db.database)
-  const agent = await loggedIn(app, 4, 'device-1')
-  const buyer = await loggedIn(app, 14, 'device-2')
+  const [agent, buyer] = await loggedInAll(app, [[4, 'device-1'], [14, 'device-2']])
   const request = { command: 'user_message', content: 'Có gì trong bức hình này', roomId: 1, messageType: 'IMAGE', media: 'https://example.com/image.jpg' }
   const ack = await agent.request(request)
   assert.equal(ack.result, 'success')
@@ -77,9 +74,7 @@ test('the seed IMAGE message carries its media and caption to every member', asy
 
 test('two devices of one user: the other device gets the broadcast, the sending one only its acknowledgement', async (t) => {
   const app = await build(t, db.database)
-  const phone = await loggedIn(app, 4, 'phone')
-  const laptop = await loggedIn(app, 4, 'laptop')
-  const buyer = await loggedIn(app, 14, 'tablet')
+  const [phone, laptop, buyer] = await loggedInAll(app, [[4, 'phone'], [4, 'laptop'], [14, 'tablet']])
   const ack = await phone.request(textMessage('từ điện thoại', { requestId: 'p1' }))
   assert.equal(ack.result, 'success')
   assert.equal(ack.requestId, 'p1')
@@ -103,8 +98,7 @@ test('refusals: not logged in, unknown room, not a member, media or content miss
   const outsider = await loggedIn(app, 15)
   assert.deepEqual(await outsider.request(textMessage('cho tôi vào')), failure('user_message', 'You are not a member of this room', 'NOT_A_MEMBER'))
 
-  const agent = await loggedIn(app, 4)
-  const buyer = await loggedIn(app, 14)
+  const [agent, buyer] = await loggedInAll(app, [4, 14])
   assert.deepEqual(await agent.request(textMessage('đâu rồi', { roomId: 999 })), failure('user_message', 'Chat room not found', 'ROOM_NOT_FOUND'))
   assert.deepEqual(
     await agent.request({ command: 'user_message', roomId: 1, messageType: 'IMAGE', content: 'ảnh đâu?' }),
@@ -125,8 +119,7 @@ test('refusals: not logged in, unknown room, not a member, media or content miss
 
 test('a retry with the same clientMessageId stores nothing new and is answered with the original', async (t) => {
   const app = await build(t, db.database)
-  const agent = await loggedIn(app, 4)
-  const buyer = await loggedIn(app, 14)
+  const [agent, buyer] = await loggedInAll(app, [4, 14])
   const first = await agent.request(textMessage('chỉ một lần', { clientMessageId: 'c-1', requestId: 'try-1' }))
   assert.equal(first.result, 'success')
   assert.equal(first.message.clientMessageId, 'c-1')
@@ -149,9 +142,7 @@ test('a retry with the same clientMessageId stores nothing new and is answered w
 test('a retry sent to another room is answered with the original, room and all, and reaches nobody there', async (t) => {
   const app = await build(t, db.database)
   await addRoom(app, '2', { 4: 'OWNER', 15: 'MEMBER' })
-  const agent = await loggedIn(app, 4)
-  const buyer = await loggedIn(app, 14)
-  const other = await loggedIn(app, 15)
+  const [agent, buyer, other] = await loggedInAll(app, [4, 14, 15])
   const first = await agent.request(textMessage('ở phòng một', { clientMessageId: 'c-9' }))
   assert.equal(first.result, 'success')
   assert.deepEqual(first.room, ROOM_1, 'the acknowledgement names the room')
@@ -171,8 +162,7 @@ test('a retry sent to another room is answered with the original, room and all, 
 
 test('consecutive messages in a room get seq 1, 2, 3 and the room remembers the last one', async (t) => {
   const app = await build(t, db.database)
-  const agent = await loggedIn(app, 4)
-  const buyer = await loggedIn(app, 14)
+  const [agent, buyer] = await loggedInAll(app, [4, 14])
   const seqs: number[] = []
   for (const text of ['một', 'hai', 'ba']) seqs.push((await agent.request(textMessage(text))).message.seq)
   assert.deepEqual(seqs, [1, 2, 3])
@@ -183,9 +173,7 @@ test('consecutive messages in a room get seq 1, 2, 3 and the room remembers the 
 
 test('a database that fails on store: nothing stored, nothing broadcast, "Server is busy, try again"; then it recovers', async (t) => {
   const app = await build(t, db.database)
-  const agent = await loggedIn(app, 4)
-  const laptop = await loggedIn(app, 4, 'laptop')
-  const buyer = await loggedIn(app, 14)
+  const [agent, laptop, buyer] = await loggedInAll(app, [4, [4, 'laptop'], 14])
   assert.equal((await agent.request(textMessage('trước sự cố'))).message.seq, 1)
   await buyer.next()
   await laptop.next()
@@ -243,8 +231,7 @@ test('concurrent senders on several sockets: seq has no gaps and every socket se
 
 test('messages sent back to back on one socket are stored together, answered in the order sent, and a later command waits for them', async (t) => {
   const app = await build(t, db.database)
-  const agent = await loggedIn(app, 4)
-  const buyer = await loggedIn(app, 14)
+  const [agent, buyer] = await loggedInAll(app, [4, 14])
   // Twenty messages without waiting, with a refusal, a retry of an earlier one and an invalid frame among them.
   const frames: Array<{ frame: Frame, expect: 'stored' | 'retry' | string }> = []
   for (let i = 1; i <= 20; i++) {

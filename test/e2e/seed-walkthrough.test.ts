@@ -20,6 +20,8 @@ test('the seed document\'s wscat walkthrough, frame for frame, over real sockets
   const second = await connectReal(url)
   second.send(`{"command": "user_login", "userId": 14, "token": "${tokenFor(app, 14)}", "uuid": "device-2"}`)
   assert.equal((await second.next()).user.userId, '14')
+  // User 4's terminal is told that 14, a member of room 1, came online.
+  assert.deepEqual(await first.next(), { command: 'presence', userId: '14', online: true, lastSeenAt: null })
 
   // Someone logged in but in no room, to check that nothing leaks.
   const outsider = await connectReal(url)

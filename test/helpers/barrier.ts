@@ -1,4 +1,6 @@
-import type { Frame, TestClient } from './client.js'
+import type { FastifyInstance } from 'fastify'
+import { Answers, buildFrame } from '../../src/protocol/events.js'
+import { MARKER_PREFIX, type Frame, type TestClient } from './client.js'
 
 let barriers = 0
 
@@ -7,11 +9,65 @@ let barriers = 0
  * commands in order, so everything it sent this socket before it answered the ping is in, however slow
  * the machine. The negative checks ("nothing arrived") stand on it instead of a fixed sleep. Frames set
  * off by another socket's command are in too once that command was answered (delivery on one node is
- * done before the answer leaves).
+ * done before the answer leaves). Presence events are announced after the login or disconnect that
+ * caused them was answered: with `nodes`, those the nodes have queued so far are in too (`presenceBarrier`).
  */
-export async function receivedSoFar (client: TestClient): Promise<Frame[]> {
+export async function receivedSoFar (client: TestClient, nodes?: FastifyInstance | FastifyInstance[]): Promise<Frame[]> {
+  if (nodes !== undefined) await presenceBarrier(nodes, [client], () => false)
   const requestId = `barrier-${++barriers}`
   client.send({ command: 'ping', requestId })
   await client.next((frame) => frame.command === 'pong' && frame.requestId === requestId)
   return client.pending()
+}
+
+const isPresence = (frame: Frame): boolean => frame.command === 'presence'
+
+/**
+ * Waits until the presence events that `nodes` have queued so far have reached `clients`, and takes the
+ * ones that match `drop`, returning them per client. Each node's presence queue is waited out
+ * (`presence.settled`), then every node sends each client's user a marker (a `pong` with a requestId of
+ * its own, which the user's other devices ignore) through its publisher, the path presence events take.
+ * A node's events on a user's channel arrive in the order it published them, on every broker, so
+ * whatever presence a node sent before its marker is in once the marker is. Clients on nodes of other
+ * processes are not reached.
+ */
+async function presenceBarrier (nodes: FastifyInstance | FastifyInstance[], clients: TestClient[], drop: (frame: Frame) => boolean): Promise<Frame[][]> {
+  const apps = Array.isArray(nodes) ? nodes : [nodes]
+  await Promise.all(apps.map((app) => app.presence.settled()))
+  const requestId = `${MARKER_PREFIX}${++barriers}`
+  const marker = buildFrame(Answers.ping, { serverTime: new Date().toISOString() }, requestId)
+  const reached = clients.filter((client) => client.userId !== undefined && client.ws.readyState === client.ws.OPEN)
+  for (const client of reached) client.markers.add(requestId)
+  const userIds = [...new Set(reached.map((client) => client.userId!))]
+  for (const app of apps) await app.publisher.toUsers(userIds, marker)
+  const isMarker = (frame: Frame): boolean => frame.command === 'pong' && frame.requestId === requestId
+  return Promise.all(clients.map(async (client) => {
+    if (!reached.includes(client)) return []
+    const dropped: Frame[] = []
+    try {
+      for (let index = 0; index < apps.length; index++) dropped.push(...await client.dropBefore(isMarker, drop))
+    } finally {
+      client.markers.delete(requestId)
+    }
+    return dropped
+  }))
+}
+
+/**
+ * The end of a test's setup: the presence events its logins (and logouts) set off are delivered to
+ * `clients` and discarded, so that every presence event from here on is the test's to take, or is seen
+ * by a negative check. A login is answered before its presence is announced (the announcement runs in the
+ * presence queue), so without this they race with whatever the test does next. Only presence events that
+ * arrived before the barrier go; any other frame stays. Clients on nodes of other processes are not
+ * reached: take their presence events one by one (`TestClient.presence`). Returns each client's discarded
+ * events.
+ */
+export async function presenceSettled (nodes: FastifyInstance | FastifyInstance[], clients: TestClient[]): Promise<Frame[][]> {
+  const dropped = await presenceBarrier(nodes, clients, isPresence)
+  // Discarded, but not unseen: nobody is told of their own comings and goings.
+  for (const [index, events] of dropped.entries()) {
+    const own = events.find((event) => event.userId === clients[index]!.userId)
+    if (own !== undefined) throw new Error(`user ${own.userId} was told of themselves: ${JSON.stringify(own)}`)
+  }
+  return dropped
 }

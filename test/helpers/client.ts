@@ -9,12 +9,9 @@ import { tokenFor, type TokenIssuer } from './tokens.js'
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = Record<string, any>
 
-let presenceRecorded = false
-/**
- * Presence events follow every login of a room member; only the suites about presence want to see them.
- * Call at the top of such a file: every client of the file then keeps them like any other frame.
- */
-export const recordPresence = (): void => { presenceRecorded = true }
+/** What a test barrier sends through a node's publisher: a `pong` no ping of a socket asked for. */
+export const MARKER_PREFIX = 'marker-'
+const isMarker = (frame: Frame): boolean => frame.command === 'pong' && typeof frame.requestId === 'string' && frame.requestId.startsWith(MARKER_PREFIX)
 
 const checks = new Map<TObject, TypeCheck<TObject>>()
 /** Frames of any client of this file that did not match their entry in the event table. */
@@ -44,7 +41,8 @@ after(() => {
 })
 
 /**
- * A WebSocket client that keeps every frame it receives, for tests to take in order. Every frame is
+ * A WebSocket client that keeps every frame it receives, presence events included, for tests to take in
+ * order: a frame nobody took is seen by the negative checks (`receivedSoFar`, `pending`). Every frame is
  * checked against the event table as it arrives; taking frames from a client that received a frame
  * off its schema throws.
  */
@@ -55,6 +53,10 @@ export class TestClient {
   readonly problems: string[] = []
   private waiters: Array<() => void> = []
   readonly closed: Promise<{ code: number, reason: string }>
+  /** The user of the last successful login. */
+  userId: string | undefined
+  /** The barrier markers this client waits for (`presenceSettled`). */
+  readonly markers = new Set<string>()
 
   constructor (ws: WebSocket) {
     this.ws = ws
@@ -65,7 +67,8 @@ export class TestClient {
         violations.push(problem)
         this.problems.push(problem)
       }
-      if (frame.command === 'presence' && !presenceRecorded) return
+      // A barrier's marker reaches every device of a user; the devices it was not meant for never see it.
+      if (isMarker(frame) && !this.markers.has(frame.requestId)) return
       this.frames.push(frame)
       this.wake()
     })
@@ -86,12 +89,23 @@ export class TestClient {
   }
 
   /** Takes the first received frame that matches (by default: any), waiting up to `timeoutMs`. */
-  async next (match: (frame: Frame) => boolean = () => true, timeoutMs = 3000): Promise<Frame> {
+  next (match: (frame: Frame) => boolean = () => true, timeoutMs = 3000): Promise<Frame> {
+    return this.take(() => {
+      const index = this.frames.findIndex(match)
+      return index < 0 ? undefined : this.frames.splice(index, 1)[0]
+    }, timeoutMs)
+  }
+
+  /**
+   * Waits up to `timeoutMs` until `find` returns something for the frames received so far. `find` looks
+   * and takes in one step: several waiters of one client never take the same frame.
+   */
+  private async take<T> (find: () => T | undefined, timeoutMs: number): Promise<T> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       this.assertOnProtocol()
-      const index = this.frames.findIndex(match)
-      if (index >= 0) return this.frames.splice(index, 1)[0]!
+      const found = find()
+      if (found !== undefined) return found
       const left = deadline - Date.now()
       if (left <= 0 || this.ws.readyState === WebSocket.CLOSED) {
         throw new Error(`no matching frame within ${timeoutMs} ms; received: ${JSON.stringify(this.frames).slice(0, 500)}`)
@@ -101,6 +115,28 @@ export class TestClient {
         this.waiters.push(() => { clearTimeout(timer); resolve() })
       })
     }
+  }
+
+  /**
+   * Takes the presence event saying `userId` came online (`online`) or went offline, waiting up to
+   * `timeoutMs`. Only that frame is taken: any other presence event stays for the negative checks.
+   */
+  presence (userId: string | number, online: boolean, timeoutMs = 3000): Promise<Frame> {
+    return this.next((frame) => frame.command === 'presence' && frame.userId === String(userId) && frame.online === online, timeoutMs)
+  }
+
+  /**
+   * Waits for the first frame that matches `marker` and takes it, together with the frames received
+   * before it that match `drop`; returns those dropped. Frames after the marker stay.
+   */
+  dropBefore (marker: (frame: Frame) => boolean, drop: (frame: Frame) => boolean, timeoutMs = 3000): Promise<Frame[]> {
+    return this.take(() => {
+      const index = this.frames.findIndex(marker)
+      if (index < 0) return undefined
+      const before = this.frames.splice(0, index + 1).slice(0, index)
+      this.frames.unshift(...before.filter((frame) => !drop(frame)))
+      return before.filter(drop)
+    }, timeoutMs)
   }
 
   /** Sends a command and takes the direct answer to it (same command, or the pong). */
@@ -137,16 +173,11 @@ export class TestClient {
     return [...this.frames]
   }
 
-  /** Waits `ms` and returns what arrived meanwhile (and was not taken). */
-  async settle (ms = 150): Promise<Frame[]> {
-    await new Promise((resolve) => setTimeout(resolve, ms))
-    return this.pending()
-  }
-
   /** Logs in as `userId` on device `uuid` with a token signed for `issuer`; throws unless it succeeded. */
   async login (issuer: TokenIssuer, userId: string | number, uuid = `device-${userId}`, timeoutMs = 3000): Promise<Frame> {
     const answer = await this.request({ command: 'user_login', userId: Number(userId), token: tokenFor(issuer, userId), uuid }, timeoutMs)
     if (answer.result !== 'success') throw new Error(`login of ${userId} failed: ${JSON.stringify(answer)}`)
+    this.userId = String(userId)
     return answer
   }
 

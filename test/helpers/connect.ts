@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import WebSocket from 'ws'
 import { TestClient } from './client.js'
 import type { TokenIssuer } from './tokens.js'
+import { presenceSettled } from './barrier.js'
 
 /** A client over `injectWS` (no real port). */
 export async function connect (app: FastifyInstance): Promise<TestClient> {
@@ -45,3 +46,22 @@ export async function loggedIn (issuer: FastifyInstance | TokenIssuer, userId: s
 /** `loggedIn` over a real TCP socket. */
 export const loggedInReal = (app: FastifyInstance, url: string, userId: string | number, uuid: string): Promise<TestClient> =>
   loggedIn(app, userId, uuid, { url })
+
+/** A user id, or [user id, device uuid]. */
+type Device = string | number | readonly [string | number, string]
+
+/**
+ * A test's setup of several clients on one app: each of `devices` (a user id, or [user id, device uuid])
+ * logged in, in order, then `presenceSettled`: the presence events these logins set off among them are
+ * delivered and discarded, so any presence event after the setup is one a test must take or a negative
+ * check sees. `TestClient.login` alone does not wait for presence (it stays fast).
+ */
+export async function loggedInAll<const D extends ReadonlyArray<Device>> (app: FastifyInstance, devices: D, options: LoginOptions = {}): Promise<{ -readonly [K in keyof D]: TestClient }> {
+  const clients: TestClient[] = []
+  for (const device of devices) {
+    const [userId, uuid] = Array.isArray(device) ? device : [device, undefined]
+    clients.push(await loggedIn(app, userId, uuid, options))
+  }
+  await presenceSettled(app, clients)
+  return clients as { -readonly [K in keyof D]: TestClient }
+}

@@ -7,9 +7,3 @@ export const failure = (command: string | undefined, reason: string, code: strin
 /** A demo user (id 4 or 14) sending a TEXT message to the demo room. */
 export const textMessage = (content: string, extra: Frame = {}): Frame =>
   ({ command: 'user_message', roomId: 1, content, messageType: 'TEXT', ...extra })
-
-/** A frame that is not a presence event (which logins in a test set off on the side). */
-export const notPresence = (frame: Frame): boolean => frame.command !== 'presence'
-
-/** The frames that are not presence events. */
-export const withoutPresence = (frames: Frame[]): Frame[] => frames.filter(notPresence)

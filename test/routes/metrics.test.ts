@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import { readFileSync } from 'node:fs'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
-import { build, connectReal, listen, loggedIn, onPostgres, recordPresence, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
+import { build, connectReal, listen, loggedIn, onPostgres, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
 import { metricsPort } from '../../plugins/metrics.js'
 import { uniquePrefix } from '../cluster/nodes.js'
 import { startPrivateRedis } from '../cluster/redis-server.js'
@@ -10,7 +10,6 @@ import { buildLogged } from '../security/log-capture.js'
 
 const db = useDatabase()
 // Presence frames are delivered frames like any other: the count below includes them.
-recordPresence()
 
 /** One sample of the text format: `name{labels} value`. */
 interface Sample { name: string, labels: Record<string, string>, value: number }

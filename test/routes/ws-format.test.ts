@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
-import { build, failure, loggedIn, receivedSoFar, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
+import { build, failure, loggedInAll, receivedSoFar, textMessage, useDatabase, type Frame, type TestClient } from '../helpers.js'
 import { messages } from '../../src/db/schema.js'
 
 const db = useDatabase()
@@ -33,7 +33,8 @@ const fieldRefusal = (path: string, answer: Frame) => {
 
 async function agentAndBuyer (t: Parameters<typeof build>[0], config = {}): Promise<{ app: FastifyInstance, agent: TestClient, buyer: TestClient }> {
   const app = await build(t, db.database, config)
-  return { app, agent: await loggedIn(app, 4), buyer: await loggedIn(app, 14) }
+  const [agent, buyer] = await loggedInAll(app, [4, 14])
+  return { app, agent, buyer }
 }
 
 test('frames that are not a JSON object with a string command are "Invalid message format"; the socket stays open', async (t) => {

@@ -4,10 +4,9 @@ import { eq, inArray } from 'drizzle-orm'
 import { users } from '../../src/db/schema.js'
 import { addRoom } from '../conversation.js'
 import type { FastifyInstance } from 'fastify'
-import { build, connect, loggedIn, loggedInReal, listen, receivedSoFar, recordPresence, useDatabase, withoutPresence, type Frame, type TestClient } from '../helpers.js'
+import { build, connect, loggedIn, loggedInReal, listen, receivedSoFar, useDatabase, type Frame, type TestClient } from '../helpers.js'
 
 const db = useDatabase()
-recordPresence()
 
 /** The user whose comings and goings mark a place in a watcher's stream of presence events. */
 const MARKER = '17'
@@ -137,7 +136,7 @@ test('presence_query answers for users sharing a room and for the caller; the re
 
   // 15 shares no room with anyone: nobody is revealed to them, not even whether a user exists.
   assert.deepEqual((await stranger.request({ command: 'presence_query', userIds: [4, 14, 16, 999] })).presence, [])
-  assert.deepEqual(withoutPresence(await receivedSoFar(stranger)), [])
+  assert.deepEqual(await receivedSoFar(stranger, app), [])
 })
 
 test('a user who left a room no longer sees its members, nor they them', async (t) => {

@@ -1,8 +1,7 @@
-import { recordPresence, redisEngine, useDatabase } from '../helpers.js'
+import { redisEngine, useDatabase } from '../helpers.js'
 import { twoNodeScenarios } from './two-nodes.js'
 
 const shared = useDatabase()
-recordPresence()
 
 // The scenarios of the memory bus (two-nodes-memory.test.ts), over Redis: REDIS_URL's server, under a
 // prefix of each cluster's own.

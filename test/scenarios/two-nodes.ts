@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Database } from '../../src/db/client.js'
-import { listen, loggedIn, receivedSoFar, startNodes, textMessage, withoutPresence, type Frame, type NodeEngine, type TestClient } from '../helpers.js'
+import { listen, loggedIn, receivedSoFar, startNodes, textMessage, type Frame, type NodeEngine, type TestClient } from '../helpers.js'
 
 const isMessage = (frame: Frame) => frame.command === 'user_message'
 const named = (command: string) => (frame: Frame) => frame.command === command
@@ -116,17 +116,20 @@ export function twoNodeScenarios (engine: NodeEngine, shared: { readonly databas
   test(`${prefix}: presence: online when the first device on any node logs in, offline when the last one anywhere goes`, async (t) => {
     const [a, b] = await startNodes(t, shared.database, engine)
     const agent = await loggedIn(a!, 4)
-    const presence = () => agent.next(named('presence'))
     const phone = await loggedIn(b!, 14, 'phone', { url: await listen(b!) })
-    assert.deepEqual(await presence(), { command: 'presence', userId: '14', online: true, lastSeenAt: null })
+    assert.deepEqual(await agent.presence(14, true), { command: 'presence', userId: '14', online: true, lastSeenAt: null })
     const laptop = await loggedIn(a!, 14, 'laptop', { url: await listen(a!) })
     phone.close()
     await phone.closedWithin()
     // Still online through the laptop on the other node.
     assert.equal((await agent.request({ command: 'presence_query', userIds: [14] })).presence[0].online, true)
+    // Nor did either node say anything: the laptop's login was not news, the phone's going is not.
+    assert.deepEqual(await receivedSoFar(agent, [a!, b!]), [])
     laptop.close()
-    const offline = await presence()
+    const offline = await agent.presence(14, false)
     assert.deepEqual([offline.userId, offline.online], ['14', false])
-    assert.deepEqual(withoutPresence(agent.pending()), [])
+    // Node a sent the offline; an online or offline of its own before it (the laptop's login, the
+    // phone's going) would be in already. Node b's are in once the nodes' presence queues are waited out.
+    assert.deepEqual(await receivedSoFar(agent, [a!, b!]), [])
   })
 }

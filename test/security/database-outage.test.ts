@@ -5,7 +5,7 @@ import postgres from 'postgres'
 import type { FastifyInstance } from 'fastify'
 import { chatRooms, messages } from '../../src/db/schema.js'
 import { openDatabase, type Database } from '../../src/db/client.js'
-import { build, connect, loggedIn, onPostgres, receivedSoFar, type TestClient } from '../helpers.js'
+import { build, connect, loggedInAll, onPostgres, receivedSoFar, type TestClient } from '../helpers.js'
 import { createPrivateCluster } from './private-cluster.js'
 import { useDatabase } from '../helpers.js'
 
@@ -24,8 +24,7 @@ async function roomState (app: FastifyInstance) {
 
 /** The sender and another member of room 1, with one message stored so that statements are prepared. */
 async function roomOfTwo (app: FastifyInstance) {
-  const sender = await loggedIn(app, 4)
-  const member = await loggedIn(app, 14)
+  const [sender, member] = await loggedInAll(app, [4, 14])
   assert.equal((await send(sender, 'trước sự cố')).result, 'success')
   await member.next((frame) => frame.command === 'user_message')
   return { sender, member }

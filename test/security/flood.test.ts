@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { and, count, eq } from 'drizzle-orm'
 import { messages } from '../../src/db/schema.js'
-import { build, connect, listen, loggedIn, receivedSoFar, tokenFor, useDatabase, type Frame } from '../helpers.js'
+import { build, connect, listen, loggedIn, loggedInAll, receivedSoFar, tokenFor, useDatabase, type Frame } from '../helpers.js'
 
 const db = useDatabase()
 
@@ -89,8 +89,7 @@ test('failed logins count double, and the fifth closes the socket with 4029', as
 
 test('typing frames over their own budget are dropped without an answer and do not spend the command budget', async (t) => {
   const app = await build(t, db.database)
-  const client = await loggedIn(app, 4)
-  const buyer = await loggedIn(app, 14)
+  const [client, buyer] = await loggedInAll(app, [4, 14])
   const { RATE_LIMIT_BURST: burst, RATE_LIMIT_PER_S: perS } = app.config
   const started = performance.now()
   // Alternating starts and stops: the 2 s throttle forwards every one of them, so what the buyer hears is

@@ -2,15 +2,13 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { eq } from 'drizzle-orm'
 import { users } from '../../src/db/schema.js'
-import { build, connect, loggedIn, tokenFor, useDatabase } from '../helpers.js'
+import { build, connect, loggedIn, loggedInAll, tokenFor, useDatabase } from '../helpers.js'
 
 const db = useDatabase()
 
 test('a connected user who is banned gets account_disabled on every device, then close 4004; others chat on', async (t) => {
   const app = await build(t, db.database, { ACCOUNT_CHECK_INTERVAL_MS: 100 })
-  const phone = await loggedIn(app, 14, 'phone')
-  const laptop = await loggedIn(app, 14, 'laptop')
-  const agent = await loggedIn(app, 4, 'agent-phone')
+  const [phone, laptop, agent] = await loggedInAll(app, [[14, 'phone'], [14, 'laptop'], [4, 'agent-phone']])
   await app.db.update(users).set({ status: 'BANNED' }).where(eq(users.id, '14'))
   for (const device of [phone, laptop]) {
     assert.deepEqual(await device.next((frame) => frame.command === 'account_disabled', 5000), { command: 'account_disabled' })
