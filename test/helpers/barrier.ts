@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify'
+import { and, eq, isNull } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
+import { members } from '../../src/db/schema.js'
 import { Answers, buildFrame } from '../../src/protocol/events.js'
 import { MARKER_PREFIX, type Frame, type TestClient } from './client.js'
 
@@ -59,15 +62,37 @@ async function presenceBarrier (nodes: FastifyInstance | FastifyInstance[], clie
  * by a negative check. A login is answered before its presence is announced (the announcement runs in the
  * presence queue), so without this they race with whatever the test does next. Only presence events that
  * arrived before the barrier go; any other frame stays. Clients on nodes of other processes are not
- * reached: take their presence events one by one (`TestClient.presence`). Returns each client's discarded
- * events.
+ * reached: take their presence events one by one (`TestClient.presence`). A discarded event must still be
+ * news of another user who shares a room with the client's (as the database says now). Returns each
+ * client's discarded events.
  */
 export async function presenceSettled (nodes: FastifyInstance | FastifyInstance[], clients: TestClient[]): Promise<Frame[][]> {
   const dropped = await presenceBarrier(nodes, clients, isPresence)
-  // Discarded, but not unseen: nobody is told of their own comings and goings.
+  // Discarded, but not unseen: each is news of someone else who shares a room with the client's user.
+  const { db } = Array.isArray(nodes) ? nodes[0]! : nodes
   for (const [index, events] of dropped.entries()) {
-    const own = events.find((event) => event.userId === clients[index]!.userId)
-    if (own !== undefined) throw new Error(`user ${own.userId} was told of themselves: ${JSON.stringify(own)}`)
+    const userId = clients[index]!.userId
+    for (const event of events) {
+      if (event.userId === userId) throw new Error(`user ${userId} was told of themselves: ${JSON.stringify(event)}`)
+      const peer = alias(members, 'peer')
+      const shared = await db.select({ roomId: members.roomId }).from(members)
+        .innerJoin(peer, and(eq(peer.roomId, members.roomId), eq(peer.userId, event.userId), isNull(peer.leftAt)))
+        .where(and(eq(members.userId, userId!), isNull(members.leftAt))).limit(1)
+      if (shared.length === 0) throw new Error(`user ${userId} shares no room with the user they were told of: ${JSON.stringify(event)}`)
+    }
   }
   return dropped
+}
+
+/**
+ * Waits (up to `timeoutMs`) until `app` has handled the close of device `uuid` of `userId`: a client
+ * sees its socket closed before the server's close handling has necessarily run, and that handling is
+ * what queues an offline announcement. A condition, not a sleep.
+ */
+export async function deviceForgotten (app: FastifyInstance, userId: string | number, uuid: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (app.sessions.device(String(userId), uuid) !== undefined) {
+    if (Date.now() > deadline) throw new Error(`device ${uuid} of ${userId} still held after ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
 }
