@@ -1,13 +1,14 @@
 /**
  * The benchmark: `npm run bench [-- --quick] [-- --check] [--only=pairs,bigroom] [--servers=project,naive]
- * [--steps=1000,5000] [--step-ms=10000] [--profile=dir]`.
+ * [--steps=1000,5000] [--step-ms=10000] [--profile=dir] [--built]`. `--built` runs the project compiled
+ * (`npm run build` first), as `npm run start:prod` does, instead of its sources under tsx.
  * `--only=metrics` measures what metrics cost: pairs on the project with METRICS=on and off, same run.
  * Each scenario runs against the project and the two baseline peers (bench/peers/), one after another,
  * each server in its own process, and writes bench/results/latest.json and latest.md (a full run on
  * PostgreSQL) or bench/results/scratch/latest.json and latest.md (any other run: not comparable with the targets).
  */
 import { cpus, totalmem } from 'node:os'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import { createServer, type AddressInfo } from 'node:net'
@@ -40,6 +41,11 @@ const options: RunOptions = {
 }
 const adminUrl = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 const profileDir = args.get('profile')
+const built = args.has('built')
+if (built && !existsSync(fileURLToPath(new URL('../dist/src/server.js', import.meta.url)))) {
+  console.error('--built runs the compiled server: run `npm run build` first')
+  process.exit(2)
+}
 const began = Date.now()
 const log = (line: string) => console.log(`[${((Date.now() - began) / 1000).toFixed(0).padStart(3)} s] ${line}`)
 
@@ -55,7 +61,8 @@ const start = async (kind: ServerKind, redis?: { redisUrl: string, redisPrefix: 
   roomsFile: database.roomsFile,
   ...(database.databaseUrl !== undefined && { databaseUrl: database.databaseUrl }),
   ...(database.pgliteDir !== undefined && { pgliteDir: database.pgliteDir }),
-  ...(profileDir !== undefined && kind === 'project' && { cpuProfileDir: profileDir })
+  ...(profileDir !== undefined && kind === 'project' && { cpuProfileDir: profileDir }),
+  ...(built && { built })
 })
 
 const results: Results = {

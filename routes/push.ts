@@ -43,7 +43,7 @@ export default async function pushRoutes (untyped: FastifyInstance) {
       const { body } = request
       // Text of any field reaches the database, which cannot hold U+0000 or lone surrogates.
       const unstorable = unstorableText(SubscriptionBody, body)
-      if (unstorable.length > 0) throw new CommandFailure('INVALID_FORMAT', unstorable)
+      if (unstorable.length > 0) throw new CommandFailure('INVALID_FORMAT', [...unstorable])
       const registration = readRegistration(body, { userId, deviceUuid: body.uuid }, { production: app.config.NODE_ENV === 'production', providers: app.push.providers })
       await registerDevice(app.db, registration)
       request.log.info({ userId, uuid: body.uuid, provider: registration.provider }, 'push registered')

@@ -6,6 +6,10 @@ import type { ProbeReading } from './probe.js'
 export type ServerKind = 'project' | 'naive' | 'forward'
 export const SERVER_KINDS: ServerKind[] = ['project', 'naive', 'forward']
 
+const PROBE = fileURLToPath(new URL('./probe.ts', import.meta.url))
+/** The compiled server (`npm run build`), as `npm run start:prod` runs it. */
+const BUILT = fileURLToPath(new URL('../../dist/src/server.js', import.meta.url))
+
 const ENTRY: Record<ServerKind, string> = {
   project: fileURLToPath(new URL('./project-server.ts', import.meta.url)),
   naive: fileURLToPath(new URL('../peers/naive.ts', import.meta.url)),
@@ -29,6 +33,8 @@ export interface ServerOptions {
   /** Room membership file for the forward peer. */
   roomsFile: string
   cpuProfileDir?: string
+  /** The project's compiled server instead of its sources under tsx. */
+  built?: boolean
   /** Several nodes of the project share this Redis (and its key prefix). */
   redisUrl?: string
   redisPrefix?: string
@@ -46,9 +52,11 @@ export class ServerProcess {
   private constructor (kind: ServerKind, options: ServerOptions) {
     this.kind = kind
     this.url = `ws://127.0.0.1:${options.port}/ws`
-    const execArgv = ['--import', 'tsx', '--expose-gc']
+    const built = kind === 'project' && options.built === true
+    // The compiled server loads only JavaScript; tsx is there for the probe alone.
+    const execArgv = ['--import', 'tsx', ...(built ? ['--import', PROBE] : []), '--expose-gc']
     if (options.cpuProfileDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`)
-    this.child = fork(ENTRY[kind], [], {
+    this.child = fork(built ? BUILT : ENTRY[kind], [], {
       execArgv,
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       env: {

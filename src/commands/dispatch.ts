@@ -8,7 +8,7 @@ import { isTransientDbError } from '../db/errors.js'
 import { CommandFailure, Failures, fail as refuse, type FailureCode, type FieldError } from '../protocol/errors.js'
 import { failureFrame, successFrame } from '../protocol/answers.js'
 import { readFrame, type RawData } from '../protocol/frames.js'
-import { unstorableText } from '../protocol/text.js'
+import { compileTextCheck } from '../protocol/text.js'
 import type { CommandDefinition, DispatcherFailure } from './types.js'
 
 /** At most this many field problems are listed in `errors`. */
@@ -17,6 +17,7 @@ const MAX_LISTED_ERRORS = 10
 interface CompiledCommand {
   definition: CommandDefinition
   check: TypeCheck<TSchema>
+  unstorable: (value: unknown) => readonly FieldError[]
 }
 
 export interface FrameOutcome {
@@ -39,7 +40,7 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
   // Validators are compiled once, at start-up.
   const compiled = new Map<string, CompiledCommand>()
   for (const [name, definition] of Object.entries(table)) {
-    compiled.set(name, { definition, check: TypeCompiler.Compile(definition.schema) })
+    compiled.set(name, { definition, check: TypeCompiler.Compile(definition.schema), unstorable: compileTextCheck(definition.schema) })
   }
 
   /**
@@ -69,7 +70,7 @@ export function createDispatcher (app: FastifyInstance, table: Record<string, Co
       return fail(code, errors)
     }
     // Text of any field may reach the database, which cannot hold U+0000 or lone surrogates.
-    const unstorable = unstorableText(entry.definition.schema, request)
+    const unstorable = entry.unstorable(request)
     if (unstorable.length > 0) return fail('INVALID_FORMAT', unstorable.slice(0, MAX_LISTED_ERRORS))
     try {
       let failure: FailureCode | undefined

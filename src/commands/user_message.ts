@@ -109,6 +109,8 @@ export default defineCommand({
     if (!result.ok) reportFailure(result.code)
     // The command ends when its answer is out, so whatever the socket sent next is answered after it. An
     // acknowledgement the broker lost (it accepted the event and never delivered it) is sent from here.
+    // Through the in-process broker it is out already: no timer for the common case.
+    if (conn.answers.isSent(slot)) return undefined
     if (!await within(conn.answers.answered(slot), ackWaitMs(config.DELIVERY_GAP_WAIT_MS)) && result.ok) {
       app.log.warn({ connectionId: conn.id, messageId: result.row.id, roomId: result.row.roomId }, 'acknowledgement not delivered through the broker, sent directly')
       conn.answers.fill(slot, answerWith(result))

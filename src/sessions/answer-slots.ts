@@ -32,6 +32,11 @@ export class AnswerSlots {
     }
   }
 
+  /** True once the answer of `slot` has gone out (every earlier one has too). */
+  isSent (slot: number): boolean {
+    return slot < this.sent
+  }
+
   isAnswered (slot: number): boolean {
     return slot < this.sent || this.ready.has(slot)
   }
