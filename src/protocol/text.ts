@@ -62,15 +62,3 @@ function compileNode (node: SchemaNode): TextCheck {
     return errors
   }
 }
-
-const compiledChecks = new WeakMap<object, (value: unknown) => readonly FieldError[]>()
-
-/** `compileTextCheck` for a schema used now and then: compiled on first use, then kept. */
-export function unstorableText (schema: object, value: unknown): readonly FieldError[] {
-  let check = compiledChecks.get(schema)
-  if (check === undefined) {
-    check = compileTextCheck(schema)
-    compiledChecks.set(schema, check)
-  }
-  return check(value)
-}
