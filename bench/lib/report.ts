@@ -68,7 +68,7 @@ export function markdown (results: Results): string {
   }
   const { commit, writers, cluster, pairs, bigroom, idle, reconnect, metrics } = results
   if (metrics !== undefined) {
-    lines.push(`**Metrics cost** (the pairs load on the project with METRICS=on and off, alternating): max rate on/off ${cell(metrics.maxRateRatio)}, peak stored on/off ${cell(metrics.peakRatio)}, CPU on/off at ${cell(metrics.commonRate)} msg/s ${cell(metrics.cpuRatio)}`, '',
+    lines.push(`**Metrics cost** (the pairs load on the project with METRICS=on and off, alternating; medians per setting): max rate on/off ${cell(metrics.maxRateRatio)}, peak stored on/off ${cell(metrics.peakRatio)}, CPU on/off at ${cell(metrics.commonRate)} msg/s ${cell(metrics.cpuRatio)}`, '',
       '| metrics | max sustained msg/s | peak stored msg/s | CPU % at the common rate | lost |', '|---|---|---|---|---|')
     if (metrics.warmUp !== undefined) lines.push(`| warm-up (off, not counted) | ${metrics.warmUp.maxRate} | ${metrics.warmUp.peakStoredPerS} | – | – |`)
     for (const run of metrics.runs) lines.push(`| ${run.metrics} | ${run.maxRate} | ${run.peakStoredPerS} | ${cell(run.cpuAtCommonRate)} | ${run.loss} |`)

@@ -22,7 +22,10 @@ export interface MetricsFigures {
    * nor a growing table favours a setting.
    */
   runs: MetricsRun[]
-  /** Sum of the max sustained rates with metrics on ÷ the same with metrics off. */
+  /**
+   * Median of the max sustained rates with metrics on ÷ the median with metrics off: one run whose
+   * machine stalled moves a median less than a sum.
+   */
   maxRateRatio: number | null
   /** The same for the peak stored rate, which steps do not round. */
   peakRatio: number | null
@@ -30,6 +33,14 @@ export interface MetricsFigures {
   commonRate: number | undefined
   cpuRatio: number | null
   loss: number
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median (values: number[]): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 /** The order of the measured runs: each half is the mirror of the other, and the second half swaps the settings. */
@@ -70,11 +81,11 @@ export async function metricsCost (ctx: ScenarioContext, start: (metrics: 'on' |
     cpuAtCommonRate: figures.steps.find((step) => step.rate === commonRate)?.cpuPercent,
     loss: figures.loss
   }))
-  const sum = (setting: 'on' | 'off', pick: (run: MetricsRun) => number | undefined) =>
-    runs.filter((run) => run.metrics === setting).reduce((n, run) => n + (pick(run) ?? 0), 0)
+  const middle = (setting: 'on' | 'off', pick: (run: MetricsRun) => number | undefined) =>
+    median(runs.filter((run) => run.metrics === setting).map((run) => pick(run) ?? 0))
   const quotient = (pick: (run: MetricsRun) => number | undefined) => {
-    const off = sum('off', pick)
-    return off === 0 ? null : round(sum('on', pick) / off, 3)
+    const off = middle('off', pick)
+    return off === 0 ? null : round(middle('on', pick) / off, 3)
   }
   return {
     warmUp,

@@ -9,6 +9,11 @@ export const PAIRS_CONNECTIONS = 1_000
 /** A step is sustained when its p99 stays within this and nothing is lost. */
 export const SUSTAINED_P99_MS = 50
 const LOAD_PROCESSES = 2
+/**
+ * Load before the first measured step, not counted but for its losses: a fresh server's first seconds
+ * (code not yet optimized, the database pool still opening connections) are not its steady state.
+ */
+export const PAIRS_WARM_UP_MS = 5_000
 
 export interface PairsStep {
   rate: number
@@ -34,12 +39,14 @@ export interface PairsFigures {
   maxRate: number
   /** The most messages per second stored in any step, sustained or not: the throughput ceiling. */
   peakStoredPerS: number
+  /** Messages lost in the warm-up (counted in `loss` too). */
+  warmUpLoss: number
   loss: number
 }
 
 /**
- * 1,000 connections (200 with --quick) in two-member rooms; the total send rate steps up until the
- * server no longer stores what is sent.
+ * 1,000 connections (200 with --quick) in two-member rooms; after a warm-up at the first step's rate, the
+ * total send rate steps up until the server no longer stores what is sent.
  */
 export async function pairs (ctx: ScenarioContext, server: ServerProcess): Promise<PairsFigures> {
   const kind = server.kind
@@ -51,13 +58,18 @@ export async function pairs (ctx: ScenarioContext, server: ServerProcess): Promi
     const shares = deal(clients, LOAD_PROCESSES, 2)
     const opened = await fleet.open(server.url, ctx.secret, shares)
     if (opened.failed > 0) throw new Error(`${opened.failed} logins failed`)
+    const senders = shares.map((share) => share.map((_, i) => i))
+    const warmUpRate = ctx.options.steps[0] ?? 1000
+    await fleet.all((index) => ({ op: 'send', senders: senders[index]!, rate: warmUpRate / LOAD_PROCESSES, durationMs: ctx.options.quick ? 1000 : PAIRS_WARM_UP_MS, drainMs: 30_000, trackLast: false }))
+    const warmUp = await fleet.settle((counters) => counters.acked)
+    const warmUpLoss = warmUp.reduce((n, r) => n + r.sent - r.delivered, 0)
     const steps: PairsStep[] = []
     for (const rate of ctx.options.steps) {
       const before = await server.probe()
       const start = now()
       await fleet.all((index) => ({
         op: 'send',
-        senders: shares[index]!.map((_, i) => i),
+        senders: senders[index]!,
         rate: rate / LOAD_PROCESSES,
         durationMs: ctx.options.stepMs,
         drainMs: 30_000,
@@ -104,7 +116,8 @@ export async function pairs (ctx: ScenarioContext, server: ServerProcess): Promi
       steps,
       maxRate: Math.max(0, ...steps.filter((step) => step.sustained).map((step) => step.rate)),
       peakStoredPerS: Math.max(0, ...steps.map((step) => step.storedPerS)),
-      loss: steps.reduce((n, step) => n + step.lossStored + step.lossDelivered, 0)
+      warmUpLoss,
+      loss: warmUpLoss + steps.reduce((n, step) => n + step.lossStored + step.lossDelivered, 0)
     }
   } finally {
     await fleet.close()
