@@ -1,5 +1,5 @@
 import type { ServerProcess } from '../lib/servers.js'
-import { round, type ScenarioContext } from './context.js'
+import { median, round, type ScenarioContext } from './context.js'
 import { pairs, type PairsFigures } from './pairs.js'
 
 export interface MetricsRun {
@@ -33,14 +33,6 @@ export interface MetricsFigures {
   commonRate: number | undefined
   cpuRatio: number | null
   loss: number
-}
-
-/** The median of `values` (the mean of the middle two for an even count). */
-export function median (values: number[]): number {
-  if (values.length === 0) return 0
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 /** The order of the measured runs: each half is the mirror of the other, and the second half swaps the settings. */

@@ -39,8 +39,7 @@ export interface PairsFigures {
   maxRate: number
   /** The most messages per second stored in any step, sustained or not: the throughput ceiling. */
   peakStoredPerS: number
-  /** Messages lost in the warm-up (counted in `loss` too). */
-  warmUpLoss: number
+  /** Messages lost, the warm-up's included. */
   loss: number
 }
 
@@ -59,22 +58,23 @@ export async function pairs (ctx: ScenarioContext, server: ServerProcess): Promi
     const opened = await fleet.open(server.url, ctx.secret, shares)
     if (opened.failed > 0) throw new Error(`${opened.failed} logins failed`)
     const senders = shares.map((share) => share.map((_, i) => i))
-    const warmUpRate = ctx.options.steps[0] ?? 1000
-    await fleet.all((index) => ({ op: 'send', senders: senders[index]!, rate: warmUpRate / LOAD_PROCESSES, durationMs: ctx.options.quick ? 1000 : PAIRS_WARM_UP_MS, drainMs: 30_000, trackLast: false }))
+    /** Every client of the fleet sends, `rate` msg/s in all, for `durationMs`. */
+    const send = (rate: number, durationMs: number) => fleet.all((index) => ({
+      op: 'send',
+      senders: senders[index]!,
+      rate: rate / LOAD_PROCESSES,
+      durationMs,
+      drainMs: 30_000,
+      trackLast: false
+    }))
+    await send(ctx.options.steps[0] ?? 1000, ctx.options.quick ? 1000 : PAIRS_WARM_UP_MS)
     const warmUp = await fleet.settle((counters) => counters.acked)
     const warmUpLoss = warmUp.reduce((n, r) => n + r.sent - r.delivered, 0)
     const steps: PairsStep[] = []
     for (const rate of ctx.options.steps) {
       const before = await server.probe()
       const start = now()
-      await fleet.all((index) => ({
-        op: 'send',
-        senders: senders[index]!,
-        rate: rate / LOAD_PROCESSES,
-        durationMs: ctx.options.stepMs,
-        drainMs: 30_000,
-        trackLast: false
-      }))
+      await send(rate, ctx.options.stepMs)
       const storedMs = now() - start
       const reports = await fleet.settle((counters) => counters.acked)
       const deliveredMs = now() - start
@@ -116,7 +116,6 @@ export async function pairs (ctx: ScenarioContext, server: ServerProcess): Promi
       steps,
       maxRate: Math.max(0, ...steps.filter((step) => step.sustained).map((step) => step.rate)),
       peakStoredPerS: Math.max(0, ...steps.map((step) => step.storedPerS)),
-      warmUpLoss,
       loss: warmUpLoss + steps.reduce((n, step) => n + step.lossStored + step.lossDelivered, 0)
     }
   } finally {
