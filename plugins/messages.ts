@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import { MessageStore } from '../src/chat/message-store.js'
 import { messageEventBody } from '../src/chat/wire.js'
 import { toWireAttachment } from '../src/chat/attachments.js'
-import { Answers, buildFrame, Events } from '../src/protocol/events.js'
+import { Answers, buildFrameFrom, Events, serializeFields } from '../src/protocol/events.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,15 +21,16 @@ export default fp(async (app) => {
       app.log.info({ messageId: row.id, roomId: row.roomId, senderId: row.senderId, type: row.messageType, size: row.content?.length ?? 0 }, 'message stored')
       // One frame for every recipient: its signed links are the same for all of them.
       const attachment = stored.attachment === null ? undefined : toWireAttachment(stored.attachment, app.mediaLinks)
-      const body = messageEventBody(row, input.sender, stored.room, attachment)
-      const frame = buildFrame(Events.user_message, body)
+      // The broadcast and the sender's acknowledgement carry the same body: it is serialized once.
+      const body = serializeFields(Events.user_message, messageEventBody(row, input.sender, stored.room, attachment))
+      const frame = buildFrameFrom(Events.user_message, body)
       const { origin } = input
       // The sender's acknowledgement travels with the broadcast, in the room's seq order. The publisher
       // never rejects: a broker that failed is logged and counted there.
       void app.publisher.toRoom(row.roomId, stored.recipients, frame, {
         seq: row.seq,
         ...(input.receivedAt !== undefined && { receivedAt: input.receivedAt }),
-        ...(origin !== undefined && { origin: { connectionId: origin.connectionId, slot: origin.slot, ack: buildFrame(Answers.user_message, body, origin.requestId) } })
+        ...(origin !== undefined && { origin: { connectionId: origin.connectionId, slot: origin.slot, ack: buildFrameFrom(Answers.user_message, body, origin.requestId) } })
       })
       // The message's push outbox rows were written with it; the worker decides per recipient now.
       app.push.messageStored()

@@ -140,6 +140,17 @@ export function buildFrame<D extends FrameDefinition> (definition: D, fields: Fr
 }
 
 /**
+ * What `buildFrame(definition, fields, requestId)` gives, from the fields serialized by `serializeFields`:
+ * frames that carry the same fields (a message's broadcast and its sender's answer) serialize them once.
+ */
+export const serializeFields = <D extends FrameDefinition>(_definition: D, fields: FrameFields<D>): string => JSON.stringify(fields)
+
+export function buildFrameFrom (definition: FrameDefinition, fieldsText: string, requestId?: string): string {
+  const head = JSON.stringify({ command: definition.command, result: definition.result, requestId })
+  return fieldsText === '{}' ? head : `${head.slice(0, -1)},${fieldsText.slice(1)}`
+}
+
+/**
  * The entry a received frame belongs to (for checking it): a failure by its `result`, a success answer
  * by the command it carries, anything else by its event name (`pong` included). Undefined when the table
  * has no such frame.
