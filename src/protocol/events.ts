@@ -140,11 +140,12 @@ export function buildFrame<D extends FrameDefinition> (definition: D, fields: Fr
 }
 
 /**
- * What `buildFrame(definition, fields, requestId)` gives, from the fields serialized by `serializeFields`:
- * frames that carry the same fields (a message's broadcast and its sender's answer) serialize them once.
+ * A frame's fields serialized once, for several frames that carry the same fields (a message's broadcast
+ * and its sender's answer); the definition only types them.
  */
 export const serializeFields = <D extends FrameDefinition>(_definition: D, fields: FrameFields<D>): string => JSON.stringify(fields)
 
+/** What `buildFrame(definition, fields, requestId)` gives, from the fields `serializeFields` made. */
 export function buildFrameFrom (definition: FrameDefinition, fieldsText: string, requestId?: string): string {
   const head = JSON.stringify({ command: definition.command, result: definition.result, requestId })
   return fieldsText === '{}' ? head : `${head.slice(0, -1)},${fieldsText.slice(1)}`
